@@ -1,0 +1,385 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from .validators import validate_credit_code
+
+
+class Organisation(MP_Node):
+    """A trade union organisation in the union tree.
+
+    Materialised path (django-treebeard MP_Node): a subtree is one indexed
+    ``path LIKE 'prefix%'`` query, which is what scoping runs on every request.
+    """
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", _("National federation")
+        PROVINCE = "province", _("Provincial federation")
+        CITY = "city", _("City federation")
+        DISTRICT = "district", _("District/county federation")
+        INDUSTRY = "industry", _("Industry union")
+        ENTERPRISE = "enterprise", _("Enterprise union")
+        OTHER = "other", _("Other body")
+
+    name = models.CharField(_("name"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    region_code = models.CharField(_("region code"), max_length=12, blank=True)
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(models.Model):
+    class Kind(models.TextChoices):
+        LABOUR = "labour", _("Labour competition")
+        SKILL = "skill", _("Skill contest")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("In preparation")
+        ACTIVE = "active", _("Running")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.LABOUR)
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    organiser = models.ForeignKey(
+        Organisation,
+        verbose_name=_("lead organiser"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    co_organisers = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("co-organisers"),
+        blank=True,
+        related_name="co_organised_campaigns",
+    )
+    leadership_group = models.TextField(_("leadership group"), blank=True)
+    office = models.CharField(_("competition office"), max_length=200, blank=True)
+    evaluation_method = models.TextField(_("evaluation method"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="campaign_period_ordered",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.UniqueConstraint(
+                fields=["organiser", "title"],
+                name="campaign_title_unique_per_organiser",
+                violation_error_message=_("This organiser already has a campaign with this title."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+def campaign_document_path(instance, filename):
+    return f"campaigns/{instance.campaign_id}/{filename}"
+
+
+class CampaignDocument(models.Model):
+    """A published notice (通知), evaluation method (考评办法) or other document."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("Notice")
+        METHOD = "method", _("Evaluation method")
+        OTHER = "other", _("Other")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="documents"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTICE)
+    file = models.FileField(_("file"), upload_to=campaign_document_path, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign document")
+        verbose_name_plural = _("campaign documents")
+        ordering = ["campaign", "-published_on", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Zone(models.Model):
+    """A competition zone (赛区) with its slogan and comparison dimensions (e.g. 六比)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="zones"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    slogan = models.CharField(_("slogan"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    dimensions_label = models.CharField(
+        _("dimensions label"), max_length=32, blank=True, help_text=_("For example 六比.")
+    )
+    dimensions = models.JSONField(
+        _("comparison dimensions"),
+        default=list,
+        blank=True,
+        help_text=_("For example 比质量, 比安全, 比进度."),
+    )
+
+    class Meta:
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        ordering = ["campaign", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"],
+                name="zone_name_unique_per_campaign",
+                violation_error_message=_("This campaign already has a zone with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Stage(models.Model):
+    """A stage (阶段) of a campaign; its weight counts in the final result."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="stages"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=5,
+        decimal_places=4,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Share of the final result, between 0 and 1."),
+    )
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["campaign", "order", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"],
+                name="stage_name_unique_per_campaign",
+                violation_error_message=_("This campaign already has a stage with this name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="stage_period_ordered",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0, weight__lte=1),
+                name="stage_weight_between_0_and_1",
+                violation_error_message=_("A stage weight lies between 0 and 1."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    """A participating unit (参赛单位): an enterprise or institution."""
+
+    class Ownership(models.TextChoices):
+        STATE = "state", _("State-owned")
+        COLLECTIVE = "collective", _("Collective")
+        PRIVATE = "private", _("Private")
+        FOREIGN = "foreign", _("Foreign-funded")
+        HMT = "hmt", _("Hong Kong, Macao or Taiwan funded")
+        JOINT = "joint", _("Joint venture")
+        INSTITUTION = "institution", _("Public institution")
+        GOVERNMENT = "government", _("Government body")
+        OTHER = "other", _("Other")
+
+    class Size(models.TextChoices):
+        LARGE = "large", _("Large")
+        MEDIUM = "medium", _("Medium")
+        SMALL = "small", _("Small")
+        MICRO = "micro", _("Micro")
+
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+        error_messages={"unique": _("A unit with this credit code is already registered.")},
+    )
+    ownership = models.CharField(_("ownership"), max_length=16, choices=Ownership.choices)
+    industry = models.CharField(_("industry"), max_length=64)
+    size = models.CharField(_("size"), max_length=8, choices=Size.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("union organisation"),
+        on_delete=models.PROTECT,
+        related_name="units",
+        help_text=_("The union organisation the unit belongs to (隶属关系)."),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    """A team (班组) inside a unit."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="teams"
+    )
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["unit", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "name"],
+                name="team_name_unique_per_unit",
+                violation_error_message=_("This unit already has a team with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Person(models.Model):
+    """A worker (职工) of a unit; the flags feed the composition quotas of honours."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="people"
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    name = models.CharField(_("name"), max_length=64)
+    trade = models.CharField(_("trade"), max_length=64, blank=True, help_text=_("工种"))
+    job_title = models.CharField(_("job title"), max_length=64, blank=True)
+    is_front_line = models.BooleanField(_("front-line worker"), default=False)
+    is_leader = models.BooleanField(_("unit leader"), default=False)
+    is_industrial_worker = models.BooleanField(_("industrial worker"), default=False)
+    is_migrant_worker = models.BooleanField(_("migrant worker"), default=False)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["unit", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.team_id and self.unit_id and self.team.unit_id != self.unit_id:
+            raise ValidationError({"team": _("The team must belong to the person's unit.")})
+
+
+class Project(models.Model):
+    """A competition project (竞赛项目) declared by a unit for a zone of a campaign."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for revision")
+        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", _("Approved")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="projects"
+    )
+    zone = models.ForeignKey(
+        Zone, verbose_name=_("zone"), on_delete=models.PROTECT, related_name="projects"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="projects"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    target_tasks = models.TextField(_("target tasks"), blank=True)
+    content = models.TextField(_("content"), blank=True)
+    standards = models.TextField(_("standards"), blank=True)
+    requirements = models.TextField(_("requirements"), blank=True)
+    plan = models.TextField(
+        _("one-to-one plan"), blank=True, help_text=_("The unit's 一对一竞赛方案.")
+    )
+    leader = models.ForeignKey(
+        Person,
+        verbose_name=_("project leader"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_projects",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "title"],
+                name="project_title_unique_per_unit_and_campaign",
+                violation_error_message=_(
+                    "This unit already declared a project with this title in this campaign."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "zone", "status"])]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.zone_id and self.campaign_id and self.zone.campaign_id != self.campaign_id:
+            raise ValidationError({"zone": _("The zone must belong to the project's campaign.")})
+        if self.leader_id and self.unit_id and self.leader.unit_id != self.unit_id:
+            raise ValidationError({"leader": _("The leader must work for the project's unit.")})

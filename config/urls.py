@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from competitions import api as competitions_api
+
+router = DefaultRouter()
+router.register("organisations", competitions_api.OrganisationViewSet, basename="organisation")
+router.register("campaigns", competitions_api.CampaignViewSet, basename="campaign")
+router.register("zones", competitions_api.ZoneViewSet, basename="zone")
+router.register("stages", competitions_api.StageViewSet, basename="stage")
+router.register("units", competitions_api.UnitViewSet, basename="unit")
+router.register("projects", competitions_api.ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("", include("competitions.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+admin.site.site_header = admin.site.site_title = _("Labour competition platform")

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoringConfig(AppConfig):
+    name = "scoring"
+    verbose_name = _("Scoring")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import EvaluatorAssignment
+
+        auditlog.register(EvaluatorAssignment)
