@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import connection
+from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -16,7 +18,15 @@ router.register("stages", competitions_api.StageViewSet, basename="stage")
 router.register("units", competitions_api.UnitViewSet, basename="unit")
 router.register("projects", competitions_api.ProjectViewSet, basename="project")
 
+def healthz(request):
+    """Liveness and database check for load balancers and docker compose."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("", include("competitions.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
