@@ -3,10 +3,12 @@
 
     python3 dev.py run     install, migrate, load the demo and serve on http://127.0.0.1:8000
     python3 dev.py test    install and run the whole test suite (extra arguments go to pytest)
+    python3 dev.py install only create .venv and install the locked dependencies
 
 The virtual environment lives in .venv and is reinstalled whenever requirements.lock changes.
 """
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -19,7 +21,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
-LOCK = ROOT / "requirements.lock"
+LOCK = ROOT / "requirements-dev.lock"
 STAMP = VENV / ".requirements.sha256"
 ENV_FILE = ROOT / ".env"
 HOST, PORT = "127.0.0.1", "8000"
@@ -30,7 +32,7 @@ def sh(*args, **kwargs):
 
 
 def ensure_environment():
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older Python
         sys.exit("Python 3.11 or newer is needed; this is " + sys.version.split()[0])
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv ...", flush=True)
@@ -38,8 +40,17 @@ def ensure_environment():
     digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
     if not STAMP.exists() or STAMP.read_text() != digest:
         print("Installing the locked dependencies ...", flush=True)
-        sh(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-           "--require-hashes", "-r", LOCK)
+        sh(
+            PYTHON,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--require-hashes",
+            "-r",
+            LOCK,
+        )
         STAMP.write_text(digest)
 
 
@@ -58,10 +69,8 @@ def run():
     print(f"\nOpen http://{HOST}:{PORT}/ and log in with one of the accounts above.")
     print(f"API docs: http://{HOST}:{PORT}/api/docs/   Admin: http://{HOST}:{PORT}/admin/")
     print("Stop the server with Ctrl+C.\n", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         sh(*manage, "runserver", f"{HOST}:{PORT}")
-    except KeyboardInterrupt:
-        pass
 
 
 def test(args):
@@ -74,6 +83,8 @@ def main():
     command, *rest = sys.argv[1:] or ["help"]
     if command == "run":
         run()
+    elif command == "install":
+        ensure_environment()
     elif command == "test":
         test(rest)
     else:

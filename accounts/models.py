@@ -23,8 +23,10 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
-        help_text=_("Organiser staff: the union they work for. Evaluators: the union they "
-                    "belong to (used for conflicts of interest)."),
+        help_text=_(
+            "Organiser staff: the union they work for. Evaluators: the union they "
+            "belong to (used for conflicts of interest)."
+        ),
     )
     unit = models.ForeignKey(
         "competitions.Unit",

@@ -27,8 +27,6 @@ class Organisation(MP_Node):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     region_code = models.CharField(_("region code"), max_length=12, blank=True)
 
-    node_order_by = ["name"]
-
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")

@@ -35,7 +35,9 @@ def validate_credit_code(value: str) -> None:
         )
     if credit_code_check_char(value[:17]) != value[17]:
         raise ValidationError(
-            _("The check character of this unified social credit code is wrong; "
-              "please check the code."),
+            _(
+                "The check character of this unified social credit code is wrong; "
+                "please check the code."
+            ),
             code="credit_code_check",
         )

@@ -8,7 +8,6 @@ from . import queries
 from .filters import CampaignFilter, ProjectFilter, UnitFilter, ZoneFilter
 from .models import Project
 
-
 PEOPLE_SHOWN = 100
 
 
@@ -32,18 +31,16 @@ class HistoryMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if queries.user_role(self.request.user) in ("superuser", "organiser"):
-            context["history"] = (
-                LogEntry.objects.get_for_object(self.object).select_related("actor")[:50]
-            )
+            context["history"] = LogEntry.objects.get_for_object(self.object).select_related(
+                "actor"
+            )[:50]
         return context
 
 
 def _status_counts(projects) -> dict:
     rows = projects.order_by().values("status").annotate(n=Count("id"))
     counts = {row["status"]: row["n"] for row in rows}
-    return [
-        (value, label, counts.get(value, 0)) for value, label in Project.Status.choices
-    ]
+    return [(value, label, counts.get(value, 0)) for value, label in Project.Status.choices]
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -172,9 +169,7 @@ class UnitDetailView(ScopedMixin, HistoryMixin, DetailView):
         user = self.request.user
         unit = self.object
         context["projects"] = (
-            queries.projects_for_user(user)
-            .filter(unit=unit)
-            .select_related("campaign", "zone")
+            queries.projects_for_user(user).filter(unit=unit).select_related("campaign", "zone")
         )
         context["teams"] = (
             queries.teams_for_user(user).filter(unit=unit).annotate(member_count=Count("members"))
@@ -211,5 +206,3 @@ class ProjectDetailView(ScopedMixin, HistoryMixin, DetailView):
             .select_related("evaluator", "stage")
         )
         return context
-
-

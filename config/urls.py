@@ -18,6 +18,7 @@ router.register("stages", competitions_api.StageViewSet, basename="stage")
 router.register("units", competitions_api.UnitViewSet, basename="unit")
 router.register("projects", competitions_api.ProjectViewSet, basename="project")
 
+
 def healthz(request):
     """Liveness and database check for load balancers and docker compose."""
     with connection.cursor() as cursor:
@@ -32,7 +33,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

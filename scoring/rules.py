@@ -15,12 +15,9 @@ def conflict_of_interest(evaluator, project) -> str:
     unit = project.unit
     if evaluator.unit_id and evaluator.unit_id == unit.pk:
         return _("The evaluator works for the project's unit.")
-    if evaluator.organisation_id and unit.organisation.path.startswith(
-        evaluator.organisation.path
-    ):
-        return _("The project's unit is under the evaluator's own union organisation (%(org)s).") % {
-            "org": evaluator.organisation
-        }
+    if evaluator.organisation_id and unit.organisation.path.startswith(evaluator.organisation.path):
+        message = _("The project's unit is under the evaluator's own union organisation (%(org)s).")
+        return message % {"org": evaluator.organisation}
     return ""
 
 
