@@ -7,8 +7,8 @@ class AwardsConfig(AppConfig):
     verbose_name = _("Honours")
 
     def ready(self):
-        from auditlog.registry import auditlog
+        from competitions.audit import audit
 
         from .models import HonourType
 
-        auditlog.register(HonourType)
+        audit(HonourType)

@@ -7,13 +7,12 @@ class CompetitionsConfig(AppConfig):
     verbose_name = _("Competitions")
 
     def ready(self):
-        from auditlog.registry import auditlog
-
         from . import models
+        from .audit import audit
 
+        audit(models.Campaign, m2m_fields={"co_organisers"})
         for model in (
             models.Organisation,
-            models.Campaign,
             models.CampaignDocument,
             models.Zone,
             models.Stage,
@@ -22,4 +21,4 @@ class CompetitionsConfig(AppConfig):
             models.Person,
             models.Project,
         ):
-            auditlog.register(model)
+            audit(model)

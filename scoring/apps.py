@@ -7,8 +7,8 @@ class ScoringConfig(AppConfig):
     verbose_name = _("Scoring")
 
     def ready(self):
-        from auditlog.registry import auditlog
+        from competitions.audit import audit
 
         from .models import EvaluatorAssignment
 
-        auditlog.register(EvaluatorAssignment)
+        audit(EvaluatorAssignment)
