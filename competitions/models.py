@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from .validators import validate_credit_code
+from .validators import UploadValidator, validate_credit_code
 
 
 class Organisation(MP_Node):
@@ -110,7 +110,13 @@ class CampaignDocument(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.NOTICE)
-    file = models.FileField(_("file"), upload_to=campaign_document_path, blank=True)
+    file = models.FileField(
+        _("file"),
+        upload_to=campaign_document_path,
+        blank=True,
+        validators=[UploadValidator()],
+        help_text=_("PDF, images or Office documents."),
+    )
     published_on = models.DateField(_("published on"), null=True, blank=True)
 
     class Meta:
