@@ -14,19 +14,11 @@ import re
 import sys
 from pathlib import Path
 
+from browser import CHROMIUM, CHROMIUM_ARGS  # the script's own folder is on sys.path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "screenshot.png"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def demo_password() -> str:
@@ -36,7 +28,9 @@ def demo_password() -> str:
 
 def main(base_url: str = "http://127.0.0.1:8765", username: str = "city") -> int:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
         page = context.new_page()
         page.goto(f"{base_url}/accounts/login/")
