@@ -68,3 +68,33 @@ class User(AbstractUser):
     @property
     def is_evaluator(self):
         return self.role == self.Role.EVALUATOR
+
+
+class Notification(models.Model):
+    """An in-app message to one user; the same event may also go out by email."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    event = models.CharField(
+        _("event"),
+        max_length=64,
+        help_text=_("What caused it, e.g. transition:42; one notification per user and event."),
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="notification_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -356,9 +357,19 @@ class Project(models.Model):
         blank=True,
         related_name="led_projects",
     )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -387,3 +398,165 @@ class Project(models.Model):
             raise ValidationError({"zone": _("The zone must belong to the project's campaign.")})
         if self.leader_id and self.unit_id and self.leader.unit_id != self.unit_id:
             raise ValidationError({"leader": _("The leader must work for the project's unit.")})
+        if self.team_id and self.unit_id and self.team.unit_id != self.unit_id:
+            raise ValidationError({"team": _("The team must belong to the project's unit.")})
+
+    @property
+    def is_editable(self):
+        """Declarations can be edited by the unit while a draft or returned for revision."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class CampaignRegistration(models.Model):
+    """A unit's participation in a campaign: requested by the unit (or made by staff) and
+    decided by the staff of the unit's organisation. Only registered units declare projects."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="registrations"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="registrations"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign registration")
+        verbose_name_plural = _("campaign registrations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit"],
+                name="registration_unique",
+                violation_error_message=_("This unit has already registered for this campaign."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} · {self.campaign}"
+
+
+class Milestone(models.Model):
+    """Planned progress of a project at the end of a reporting period (month)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    period = models.DateField(_("reporting period"), help_text=_("Any day of the month."))
+    planned_percent = models.DecimalField(
+        _("planned progress (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["project", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period"],
+                name="milestone_unique_period",
+                violation_error_message=_("This period already has a milestone."),
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_percent__gte=0, planned_percent__lte=100),
+                name="milestone_percent_0_100",
+                violation_error_message=_("Planned progress lies between 0 and 100%."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m}: {self.planned_percent}%"
+
+    def save(self, *args, **kwargs):
+        # A reporting period is a month; store it as its first day.
+        self.period = self.period.replace(day=1)
+        super().save(*args, **kwargs)
+
+
+def attachment_path(instance, filename):
+    return f"projects/{instance.project_id}/{filename}"
+
+
+class ProjectAttachment(models.Model):
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(
+        _("file"),
+        upload_to=attachment_path,
+        validators=[UploadValidator()],
+        help_text=_("PDF, images or Office documents."),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["project", "uploaded_at"]
+
+    def __str__(self):
+        return self.title or self.file.name.rsplit("/", 1)[-1]
+
+
+class ProjectTransition(models.Model):
+    """One step of a project through the review workflow: who, when, from, to and why."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=16)
+    from_status = models.CharField(_("from"), max_length=16, choices=Project.Status.choices)
+    to_status = models.CharField(_("to"), max_length=16, choices=Project.Status.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("project transition")
+        verbose_name_plural = _("project transitions")
+        ordering = ["project", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.project}: {self.from_status} → {self.to_status}"

@@ -20,7 +20,7 @@ def _scope_path(user) -> str:
     return user.organisation.path
 
 
-def _ancestor_paths(path: str) -> list[str]:
+def ancestor_paths(path: str) -> list[str]:
     """Paths of a node and all its ancestors (materialised path prefixes)."""
     step = Organisation.steplen
     return [path[:end] for end in range(step, len(path) + 1, step)]
@@ -65,13 +65,13 @@ def organisations_for_user(user):
         return qs.filter(path__startswith=_scope_path(user))
     home = _home_path(user) if role else None
     if home:
-        return qs.filter(path__in=_ancestor_paths(home))
+        return qs.filter(path__in=ancestor_paths(home))
     return qs.none()
 
 
 def _campaigns_reaching(path: str):
     """Campaigns organised or co-organised by the organisation at ``path`` or above it."""
-    ancestors = _ancestor_paths(path)
+    ancestors = ancestor_paths(path)
     co = Campaign.co_organisers.through.objects.filter(
         campaign_id=OuterRef("pk"), organisation__path__in=ancestors
     )

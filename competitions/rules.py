@@ -80,3 +80,23 @@ for model, (scope, manage) in PERMISSIONS.items():
     rules.add_perm(f"competitions.change_{model}", rules.is_superuser | manage)
     rules.add_perm(f"competitions.add_{model}", rules.is_superuser | manage)
     rules.add_perm(f"competitions.delete_{model}", rules.is_superuser)
+
+
+def is_liaison_of(user, project) -> bool:
+    """The unit's own liaison acts for the unit (declares, submits, withdraws)."""
+    return queries.user_role(user) == "unit" and user.unit_id == project.unit_id
+
+
+def may_review(user, obj) -> bool:
+    """Staff of a unit's organisation or above decide its declarations and registrations.
+
+    ``obj`` is a unit or anything that belongs to one (project, registration)."""
+    role = queries.user_role(user)
+    if role == "superuser":
+        return True
+    unit = getattr(obj, "unit", obj)
+    return role == "organiser" and _within(user, unit.organisation.path)
+
+
+def may_declare(user) -> bool:
+    return queries.user_role(user) == "unit"
