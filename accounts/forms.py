@@ -1,7 +1,8 @@
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.db import transaction
 from django.template import loader
 
+from .models import User
 from .tasks import send_email
 
 
@@ -20,3 +21,16 @@ class QueuedPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         transaction.on_commit(lambda: send_email.delay(subject, body, [to_email]))
+
+
+class LiaisonSignUpForm(UserCreationForm):
+    """The liaison account a unit creates when it signs up online."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "display_name", "email", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("display_name", "email", "phone"):
+            self.fields[name].required = True

@@ -1,11 +1,28 @@
 """Read API for the competition hierarchy. Same scoping as the pages."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
-from rest_framework import serializers, viewsets
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import decorators, mixins, serializers, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.response import Response
 
-from . import filters, queries
-from .models import Campaign, Organisation, Project, Stage, Unit, Zone
+from . import filters, queries, rules, services
+from .models import (
+    Campaign,
+    Milestone,
+    Organisation,
+    Project,
+    ProjectTransition,
+    Stage,
+    Unit,
+    Zone,
+)
+from .queries import registered_campaigns
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -67,7 +84,18 @@ class UnitSerializer(serializers.ModelSerializer):
         ]
 
 
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["period", "planned_percent"]
+
+
 class ProjectSerializer(serializers.ModelSerializer):
+    """A declaration. Units write the declaration fields while it is a draft or returned;
+    the status changes only through the workflow actions."""
+
+    milestones = MilestoneSerializer(many=True, required=False)
+
     class Meta:
         model = Project
         fields = [
@@ -82,10 +110,137 @@ class ProjectSerializer(serializers.ModelSerializer):
             "requirements",
             "plan",
             "leader",
+            "team",
+            "milestones",
             "status",
+            "submitted_at",
+            "decided_at",
             "created_at",
             "updated_at",
         ]
+        read_only_fields = ["campaign", "unit", "status", "submitted_at", "decided_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and rules.may_declare(user):
+            self.fields["zone"].queryset = Zone.objects.filter(
+                campaign__in=registered_campaigns(user.unit)
+            )
+            self.fields["leader"].queryset = user.unit.people.all()
+            self.fields["team"].queryset = user.unit.teams.all()
+
+    def validate_milestones(self, rows):
+        periods = [row["period"].replace(day=1) for row in rows]
+        if len(periods) != len(set(periods)):
+            raise serializers.ValidationError(_("Each month may appear only once."))
+        ordered = sorted(zip(periods, (row["planned_percent"] for row in rows), strict=True))
+        for (_month, earlier), (month, later) in zip(ordered, ordered[1:], strict=False):
+            if later < earlier:
+                raise serializers.ValidationError(
+                    _("Planned progress cannot go down: %(month)s is lower than the month before.")
+                    % {"month": month.strftime("%Y-%m")}
+                )
+        return rows
+
+    def validate(self, data):
+        zone = data.get("zone") or getattr(self.instance, "zone", None)
+        unit = self.context["request"].user.unit
+        candidate = Project(
+            pk=getattr(self.instance, "pk", None),
+            unit=unit,
+            campaign=zone.campaign,
+            zone=zone,
+            title=data.get("title", getattr(self.instance, "title", "")),
+        )
+        candidate._state.adding = self.instance is None
+        try:
+            candidate.validate_constraints()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return data
+
+    @transaction.atomic
+    def create(self, validated):
+        milestones = validated.pop("milestones", [])
+        user = self.context["request"].user
+        project = Project.objects.create(
+            unit=user.unit, campaign=validated["zone"].campaign, **validated
+        )
+        Milestone.objects.bulk_create(Milestone(project=project, **row) for row in milestones)
+        return project
+
+    @transaction.atomic
+    def update(self, project, validated):
+        milestones = validated.pop("milestones", None)
+        if "zone" in validated:
+            project.campaign = validated["zone"].campaign
+        project = super().update(project, validated)
+        if milestones is not None:
+            project.milestones.all().delete()
+            Milestone.objects.bulk_create(Milestone(project=project, **row) for row in milestones)
+        return project
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = ProjectTransition
+        fields = ["id", "action", "from_status", "to_status", "comment", "actor", "created_at"]
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BulkDecisionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=services.DECISIONS)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    projects = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+
+
+class RefusalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class BulkDecisionResultSerializer(serializers.Serializer):
+    decided = serializers.ListField(child=serializers.IntegerField())
+    refused = RefusalSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description=_("Invalid input; nothing changed.")),
+    403: OpenApiResponse(ErrorSerializer, description=_("Not allowed for this user.")),
+    404: OpenApiResponse(ErrorSerializer, description=_("Not found in the user's scope.")),
+    409: OpenApiResponse(
+        ErrorSerializer, description=_("The project's state does not allow this (any more).")
+    ),
+}
+
+
+def _run(operation):
+    """Run a service call, turning its refusals into API errors."""
+    try:
+        return operation()
+    except services.TransitionConflict as error:
+        raise Conflict(" ".join(error.messages)) from error
+    except DjangoValidationError as error:
+        raise serializers.ValidationError({"detail": " ".join(error.messages)}) from error
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error) or None) from error
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_detail = _("The project's state does not allow this.")
+    default_code = "conflict"
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
@@ -143,8 +298,104 @@ class UnitViewSet(ScopedViewSet):
     ordering_fields = ["name"]
 
 
-class ProjectViewSet(ScopedViewSet):
+def _transition_action(name):
+    action = services.ACTIONS[name]
+
+    @extend_schema(
+        request=CommentSerializer,
+        responses={200: ProjectSerializer, **ERRORS},
+        summary=str(action.label),
+        description=_("Moves the project from %(sources)s to %(target)s.")
+        % {"sources": ", ".join(action.sources), "target": action.target},
+    )
+    def view(self, request, pk=None):
+        project = self.get_object()
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        _run(
+            lambda: services.transition(project, name, request.user, body.validated_data["comment"])
+        )
+        return Response(ProjectSerializer(project, context=self.get_serializer_context()).data)
+
+    view.__name__ = "return_" if name == "return" else name
+    return decorators.action(detail=True, methods=["post"], url_path=name, url_name=name)(view)
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: ProjectSerializer, **ERRORS}),
+    update=extend_schema(responses={200: ProjectSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: ProjectSerializer, **ERRORS}),
+)
+class ProjectViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    """Projects in the user's scope. Unit liaisons create and edit their declarations (while a
+    draft or returned) and submit or withdraw them; staff decide them. Each workflow step is an
+    action: ``POST /projects/{id}/submit/`` with an optional ``comment``."""
+
     scope = staticmethod(queries.projects_for_user)
     serializer_class = ProjectSerializer
     filterset_class = filters.ProjectFilter
-    ordering_fields = ["created_at", "updated_at", "title"]
+    ordering_fields = ["created_at", "updated_at", "title", "submitted_at"]
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("unit__organisation")
+            .prefetch_related("milestones")
+        )
+
+    def create(self, request, *args, **kwargs):
+        if not rules.may_declare(request.user):
+            raise PermissionDenied(_("Only a unit's liaison can declare projects."))
+        return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        project = self.get_object()
+        if not rules.is_liaison_of(request.user, project):
+            raise PermissionDenied(_("Only the unit's liaison edits its declaration."))
+        if not project.is_editable:
+            raise Conflict(_("Only drafts and returned declarations can be edited."))
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: TransitionSerializer(many=True), 404: ERRORS[404]})
+    @decorators.action(detail=True, methods=["get"])
+    def transitions(self, request, pk=None):
+        project = self.get_object()
+        steps = project.transitions.select_related("actor")
+        return Response(TransitionSerializer(steps, many=True).data)
+
+    @extend_schema(
+        request=BulkDecisionSerializer,
+        responses={200: BulkDecisionResultSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        summary=_("Decide several declarations at once"),
+    )
+    @decorators.action(detail=False, methods=["post"])
+    def decide(self, request):
+        body = BulkDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if queries.user_role(request.user) not in ("organiser", "superuser"):
+            raise PermissionDenied(_("Only competition office staff can do this."))
+        projects = self.get_queryset().filter(pk__in=body.validated_data["projects"])
+        done, refused = services.decide_many(
+            projects, body.validated_data["action"], request.user, body.validated_data["comment"]
+        )
+        found = {project.pk for project in projects}
+        missing = [
+            {"id": pk, "reason": str(_("Not found in your scope."))}
+            for pk in body.validated_data["projects"]
+            if pk not in found
+        ]
+        return Response(
+            {
+                "decided": [step.project_id for step in done],
+                "refused": [{"id": p.pk, "reason": reason} for p, reason in refused] + missing,
+            }
+        )
+
+    submit = _transition_action("submit")
+    withdraw = _transition_action("withdraw")
+    return_ = _transition_action("return")
+    approve = _transition_action("approve")
+    reject = _transition_action("reject")
+    start = _transition_action("start")
+    complete = _transition_action("complete")

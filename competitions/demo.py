@@ -10,7 +10,19 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import Campaign, Organisation, Person, Project, Stage, Team, Unit, Zone
+from .models import (
+    Campaign,
+    CampaignRegistration,
+    Milestone,
+    Organisation,
+    Person,
+    Project,
+    ProjectTransition,
+    Stage,
+    Team,
+    Unit,
+    Zone,
+)
 from .validators import CREDIT_CODE_CHARSET, credit_code_check_char
 
 DEMO_PASSWORD = "jingsai-demo-2016"
@@ -550,8 +562,11 @@ def build_demo() -> dict[str, int]:
                 )
                 created["people"] += was_created
                 leader = leader or person
+        CampaignRegistration.objects.get_or_create(
+            campaign=campaign, unit=unit, defaults={"status": CampaignRegistration.Status.APPROVED}
+        )
         for title, status in spec.projects:
-            _project, was_created = Project.objects.get_or_create(
+            project, was_created = Project.objects.get_or_create(
                 campaign=campaign,
                 unit=unit,
                 title=title,
@@ -567,6 +582,8 @@ def build_demo() -> dict[str, int]:
                 },
             )
             created["projects"] += was_created
+            if was_created:
+                _project_history(project)
 
     User = get_user_model()
     for username, display, role, org_name, unit_name, superuser in USERS:
@@ -589,6 +606,38 @@ def build_demo() -> dict[str, int]:
 
     _assign_demo_evaluator(campaign, User.objects.get(username="evaluator"))
     return created
+
+
+# The review steps that lead to each demo status, as (action, from, to, comment).
+HISTORY = {
+    "submitted": [("submit", "draft", "submitted", "")],
+    "returned": [
+        ("submit", "draft", "submitted", ""),
+        ("return", "submitted", "returned", "请补充月度节点计划和安全保障措施。"),
+    ],
+    "rejected": [
+        ("submit", "draft", "submitted", ""),
+        ("reject", "submitted", "rejected", "项目内容与本赛区竞赛主题不符。"),
+    ],
+    "withdrawn": [("submit", "draft", "submitted", ""), ("withdraw", "submitted", "withdrawn", "")],
+    "approved": [("submit", "draft", "submitted", ""), ("approve", "submitted", "approved", "")],
+}
+HISTORY["running"] = [*HISTORY["approved"], ("start", "approved", "running", "")]
+HISTORY["completed"] = [*HISTORY["running"], ("complete", "running", "completed", "")]
+
+
+def _project_history(project):
+    """Milestones and the review steps behind a demo project's status."""
+    Milestone.objects.bulk_create(
+        Milestone(project=project, period=datetime.date(2016, month, 1), planned_percent=pct)
+        for month, pct in ((1, 10), (2, 20), (3, 35), (4, 50), (5, 65), (6, 80), (7, 90), (8, 100))
+    )
+    ProjectTransition.objects.bulk_create(
+        ProjectTransition(
+            project=project, action=action, from_status=old, to_status=new, comment=comment
+        )
+        for action, old, new, comment in HISTORY.get(project.status, [])
+    )
 
 
 def _assign_demo_evaluator(campaign, evaluator):

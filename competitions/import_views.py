@@ -1,9 +1,117 @@
+"""Pages for the bulk import of units and people from Excel (organiser staff only).
+
+Upload → preview (nothing saved) → confirm. Between the two requests the workbook waits in
+``MEDIA_ROOT/imports/``; the confirm form carries a signed token naming that file and the
+user, valid for an hour, and confirming reads and validates the file again.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import imports
+from .queries import user_role
+from .validators import UploadValidator
+
+TOKEN_SALT = "competitions.unit-import"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def import_units(request):  # replaced by the import implementation
-    return HttpResponse(status=501)
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Excel file (.xlsx)"),
+        validators=[UploadValidator(kinds=("xlsx",))],
+    )
 
 
-def import_template(request):  # replaced by the import implementation
-    return HttpResponse(status=501)
+def _require_organiser(user) -> None:
+    if user_role(user) not in ("organiser", "superuser"):
+        raise PermissionDenied(_("Only competition office staff can import units."))
+
+
+def _render(request, *, form=None, plan=None, token=None, status=200):
+    return render(
+        request,
+        "competitions/import_units.html",
+        {
+            "form": form or UploadForm(),
+            "plan": plan,
+            "token": token,
+            "max_rows": imports.MAX_ROWS,
+        },
+        status=status,
+    )
+
+
+@login_required
+def import_template(request):
+    _require_organiser(request.user)
+    response = HttpResponse(imports.build_template(request.user), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename="单位职工导入模板.xlsx"
+    )
+    return response
+
+
+@login_required
+def import_units(request):
+    _require_organiser(request.user)
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm(request)
+    if request.method != "POST":
+        return _render(request)
+
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render(request, form=form, status=400)
+    upload = form.cleaned_data["file"]
+    plan = imports.UnitImport(request.user, upload)
+    token = None
+    if plan.is_valid:
+        key = imports.store_upload(upload)
+        token = signing.dumps({"file": key, "user": request.user.pk}, salt=TOKEN_SALT)
+    return _render(request, plan=plan, token=token)
+
+
+def _confirm(request):
+    try:
+        data = signing.loads(
+            request.POST["token"], salt=TOKEN_SALT, max_age=imports.CONFIRM_MAX_AGE
+        )
+        key = data["file"]
+        path = imports.upload_path(key)
+        if data["user"] != request.user.pk or not default_storage.exists(path):
+            raise signing.BadSignature
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        # signing.SignatureExpired is a BadSignature too.
+        messages.error(
+            request,
+            _(
+                "This import can no longer be confirmed (the link is invalid or has expired). "
+                "Please upload the file again."
+            ),
+        )
+        return _render(request, status=400)
+
+    with default_storage.open(path, "rb") as file:
+        plan = imports.UnitImport(request.user, file)
+        if plan.is_valid:
+            units, people = plan.save(actor=request.user)
+    imports.discard_upload(key)
+    if not plan.is_valid:
+        # The data changed since the preview (e.g. a unit was moved out of scope meanwhile).
+        messages.error(request, _("The file no longer passes the checks; nothing was imported."))
+        return _render(request, plan=plan, status=400)
+    messages.success(
+        request,
+        _("Imported %(units)d units and %(people)d people.") % {"units": units, "people": people},
+    )
+    return redirect("unit-list")

@@ -99,6 +99,17 @@ def campaigns_for_user(user):
     return qs.none()
 
 
+def registered_campaigns(unit):
+    """Running campaigns in which ``unit`` may declare projects (registration approved)."""
+    from .models import CampaignRegistration
+
+    return Campaign.objects.filter(
+        status=Campaign.Status.ACTIVE,
+        registrations__unit=unit,
+        registrations__status=CampaignRegistration.Status.APPROVED,
+    )
+
+
 def zones_for_user(user):
     from .models import Zone
 

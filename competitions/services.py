@@ -32,20 +32,53 @@ class Action:
 ACTIONS = {
     action.name: action
     for action in [
-        Action("submit", gettext_lazy("Submit"), (Status.DRAFT, Status.RETURNED),
-               Status.SUBMITTED, by_unit=True),
-        Action("withdraw", gettext_lazy("Withdraw"),
-               (Status.DRAFT, Status.SUBMITTED, Status.RETURNED), Status.WITHDRAWN, by_unit=True),
-        Action("return", gettext_lazy("Return for revision"), (Status.SUBMITTED,),
-               Status.RETURNED, by_unit=False, needs_comment=True),
-        Action("approve", gettext_lazy("Approve"), (Status.SUBMITTED,), Status.APPROVED,
-               by_unit=False),
-        Action("reject", gettext_lazy("Reject"), (Status.SUBMITTED,), Status.REJECTED,
-               by_unit=False, needs_comment=True),
-        Action("start", gettext_lazy("Start running"), (Status.APPROVED,), Status.RUNNING,
-               by_unit=False),
-        Action("complete", gettext_lazy("Mark completed"), (Status.RUNNING,), Status.COMPLETED,
-               by_unit=False),
+        Action(
+            "submit",
+            gettext_lazy("Submit"),
+            (Status.DRAFT, Status.RETURNED),
+            Status.SUBMITTED,
+            by_unit=True,
+        ),
+        Action(
+            "withdraw",
+            gettext_lazy("Withdraw"),
+            (Status.DRAFT, Status.SUBMITTED, Status.RETURNED),
+            Status.WITHDRAWN,
+            by_unit=True,
+        ),
+        Action(
+            "return",
+            gettext_lazy("Return for revision"),
+            (Status.SUBMITTED,),
+            Status.RETURNED,
+            by_unit=False,
+            needs_comment=True,
+        ),
+        Action(
+            "approve", gettext_lazy("Approve"), (Status.SUBMITTED,), Status.APPROVED, by_unit=False
+        ),
+        Action(
+            "reject",
+            gettext_lazy("Reject"),
+            (Status.SUBMITTED,),
+            Status.REJECTED,
+            by_unit=False,
+            needs_comment=True,
+        ),
+        Action(
+            "start",
+            gettext_lazy("Start running"),
+            (Status.APPROVED,),
+            Status.RUNNING,
+            by_unit=False,
+        ),
+        Action(
+            "complete",
+            gettext_lazy("Mark completed"),
+            (Status.RUNNING,),
+            Status.COMPLETED,
+            by_unit=False,
+        ),
     ]
 }
 DECISIONS = ("return", "approve", "reject")
@@ -87,8 +120,10 @@ def transition(project: Project, action_name: str, user, comment: str = "") -> P
             raise PermissionDenied(_("You may not do this to this project."))
         if current.status not in action.sources:
             raise TransitionConflict(
-                _("The project is “%(status)s” now, so it cannot be “%(action)s”. "
-                  "Someone may have acted on it in the meantime; reload the page.")
+                _(
+                    "The project is “%(status)s” now, so it cannot be “%(action)s”. "
+                    "Someone may have acted on it in the meantime; reload the page."
+                )
                 % {"status": current.get_status_display(), "action": action.label}
             )
         if action.needs_comment and not comment:
@@ -116,7 +151,9 @@ def transition(project: Project, action_name: str, user, comment: str = "") -> P
         step.save()
         _queue_notifications(step)
     project.status, project.submitted_at, project.decided_at = (
-        current.status, current.submitted_at, current.decided_at
+        current.status,
+        current.submitted_at,
+        current.decided_at,
     )
     return step
 
@@ -184,11 +221,14 @@ def request_registration(campaign, unit, user) -> CampaignRegistration:
         registration, created = CampaignRegistration.objects.select_for_update().get_or_create(
             campaign=campaign, unit=unit, defaults={"requested_by": user}
         )
-        if not created and registration.status == CampaignRegistration.Status.REFUSED:
+        asked_again = not created and registration.status == CampaignRegistration.Status.REFUSED
+        if asked_again:
             registration.status = CampaignRegistration.Status.PENDING
             registration.requested_by = user
             registration.decided_by = registration.decided_at = None
             registration.save()
+        if created or asked_again:
+            _queue_registration_notice(registration)
     return registration
 
 
@@ -216,9 +256,7 @@ def decide_registration(registration, approve: bool, user, comment: str = ""):
             current.unit.users.filter(role="unit", is_active=False, last_login=None).update(
                 is_active=True
             )
-        from .tasks import notify_registration
-
-        transaction.on_commit(lambda: notify_registration.delay(current.pk))
+        _queue_registration_notice(current)
     registration.status = current.status
     return current
 
@@ -255,7 +293,11 @@ def sign_up(*, campaign, unit, liaison) -> CampaignRegistration:
     registration = CampaignRegistration.objects.create(
         campaign=campaign, unit=unit, requested_by=liaison
     )
+    _queue_registration_notice(registration)
+    return registration
+
+
+def _queue_registration_notice(registration) -> None:
     from .tasks import notify_registration
 
     transaction.on_commit(lambda: notify_registration.delay(registration.pk))
-    return registration

@@ -97,8 +97,9 @@ def notify_registration(registration_id: int) -> int:
         "unit__organisation", "campaign__organiser"
     ).get(pk=registration_id)
     if registration.status == CampaignRegistration.Status.PENDING:
-        users, url = reviewers_of(registration.unit, registration.campaign), reverse(
-            "registration-list"
+        users, url = (
+            reviewers_of(registration.unit, registration.campaign),
+            reverse("registration-list"),
         )
     else:
         users, url = liaisons_of(registration.unit), reverse("home")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, views, workflow_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -14,4 +14,28 @@ urlpatterns = [
     path("units/import/template.xlsx", import_views.import_template, name="unit-import-template"),
     path("projects/", views.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/declare/", workflow_views.declaration_create, name="declaration-create"),
+    path("projects/<int:pk>/edit/", workflow_views.declaration_edit, name="declaration-edit"),
+    path(
+        "projects/<int:pk>/transition/",
+        workflow_views.project_transition,
+        name="project-transition",
+    ),
+    path("review/", workflow_views.review_queue, name="review-queue"),
+    path("review/decide/", workflow_views.review_decide, name="review-decide"),
+    path("registrations/", workflow_views.registration_list, name="registration-list"),
+    path(
+        "registrations/request/<int:campaign_pk>/",
+        workflow_views.registration_request,
+        name="registration-request",
+    ),
+    path(
+        "registrations/<int:pk>/decide/",
+        workflow_views.registration_decide,
+        name="registration-decide",
+    ),
+    path("registrations/invite/", workflow_views.registration_invite, name="registration-invite"),
+    path("signup/", workflow_views.signup, name="signup"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("documents/<int:pk>/", views.document_download, name="document-download"),
 ]

@@ -1,12 +1,15 @@
 from auditlog.models import LogEntry
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import queries
+from . import queries, rules, services
 from .filters import CampaignFilter, ProjectFilter, UnitFilter, ZoneFilter
-from .models import Project
+from .models import Project, ProjectAttachment
 
 PEOPLE_SHOWN = 100
 
@@ -194,15 +197,49 @@ class ProjectDetailView(ScopedMixin, HistoryMixin, DetailView):
     template_name = "competitions/project_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("campaign", "zone", "unit", "leader")
+        return (
+            super()
+            .get_queryset()
+            .select_related("campaign", "zone", "unit__organisation", "leader", "team")
+        )
 
     def get_context_data(self, **kwargs):
         from scoring.queries import assignments_for_user
 
         context = super().get_context_data(**kwargs)
+        user, project = self.request.user, self.object
         context["assignments"] = (
-            assignments_for_user(self.request.user)
-            .filter(project=self.object)
-            .select_related("evaluator", "stage")
+            assignments_for_user(user).filter(project=project).select_related("evaluator", "stage")
         )
+        context["transitions"] = project.transitions.select_related("actor")
+        context["milestones"] = project.milestones.all()
+        context["attachments"] = project.attachments.all()
+        context["actions"] = services.available_actions(user, project)
+        context["can_edit"] = project.is_editable and rules.is_liaison_of(user, project)
         return context
+
+
+def _download(file_field):
+    if not file_field:
+        raise Http404
+    try:
+        handle = file_field.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(handle, as_attachment=True, filename=file_field.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def attachment_download(request, pk):
+    """Attachments are served only to those who may see their project."""
+    attachment = get_object_or_404(
+        ProjectAttachment.objects.filter(project__in=queries.projects_for_user(request.user)),
+        pk=pk,
+    )
+    return _download(attachment.file)
+
+
+@login_required
+def document_download(request, pk):
+    document = get_object_or_404(queries.documents_for_user(request.user), pk=pk)
+    return _download(document.file)

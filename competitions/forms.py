@@ -1,0 +1,184 @@
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Campaign,
+    Milestone,
+    Project,
+    ProjectAttachment,
+    Unit,
+    Zone,
+)
+
+
+class DeclarationForm(forms.ModelForm):
+    """A unit's declaration (申报) of a competition project."""
+
+    class Meta:
+        model = Project
+        fields = [
+            "zone",
+            "title",
+            "leader",
+            "team",
+            "target_tasks",
+            "content",
+            "standards",
+            "requirements",
+            "plan",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("target_tasks", "content", "standards", "requirements")
+        } | {"plan": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, unit: Unit, campaigns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.unit = unit
+        self.fields["zone"].queryset = Zone.objects.filter(campaign__in=campaigns).select_related(
+            "campaign"
+        )
+        self.fields["zone"].label_from_instance = lambda zone: f"{zone.campaign} · {zone.name}"
+        self.fields["leader"].queryset = unit.people.all()
+        self.fields["team"].queryset = unit.teams.all()
+
+    def clean(self):
+        data = super().clean()
+        zone = data.get("zone")
+        if zone is not None:
+            self.instance.campaign = zone.campaign
+        return data
+
+    def validate_unique(self):
+        # ``campaign`` comes from the zone and is not a form field, so check it here.
+        try:
+            self.instance.validate_constraints()
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
+
+class MilestoneForm(forms.ModelForm):
+    period = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_("For example 2026-03."),
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ["period", "planned_percent"]
+
+
+class BaseMilestoneFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        rows = []
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            period, percent = (
+                form.cleaned_data.get("period"),
+                form.cleaned_data.get("planned_percent"),
+            )
+            if period is None or percent is None:
+                continue
+            rows.append((period.replace(day=1), percent))
+        periods = [period for period, _percent in rows]
+        if len(periods) != len(set(periods)):
+            raise forms.ValidationError(_("Each month may appear only once."))
+        rows.sort()
+        for (_p1, earlier), (period, later) in zip(rows, rows[1:], strict=False):
+            if later < earlier:
+                raise forms.ValidationError(
+                    _("Planned progress cannot go down: %(month)s is lower than the month before.")
+                    % {"month": period.strftime("%Y-%m")}
+                )
+
+
+MilestoneFormSet = inlineformset_factory(
+    Project,
+    Milestone,
+    form=MilestoneForm,
+    formset=BaseMilestoneFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=60,
+    validate_max=True,
+)
+
+
+class AttachmentForm(forms.ModelForm):
+    class Meta:
+        model = ProjectAttachment
+        fields = ["title", "file"]
+
+
+AttachmentFormSet = inlineformset_factory(
+    Project,
+    ProjectAttachment,
+    form=AttachmentForm,
+    extra=2,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
+)
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class BulkDecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("approve", _("Approve")),
+            ("return", _("Return for revision")),
+            ("reject", _("Reject")),
+        ],
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    projects = forms.TypedMultipleChoiceField(coerce=int, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any ids are accepted here; the view keeps those in the user's scope.
+        self.fields["projects"].valid_value = lambda value: str(value).isdigit()
+
+
+class RegistrationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    comment = forms.CharField(label=_("Comment"), required=False)
+
+
+class InviteForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+
+    def __init__(self, *args, campaigns, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
+        self.fields["unit"].queryset = units
+
+
+class SignUpUnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "credit_code", "ownership", "industry", "size", "organisation", "address"]
+
+    def clean_credit_code(self):
+        return self.cleaned_data["credit_code"].strip().upper()
+
+
+class SignUpCampaignForm(forms.Form):
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.filter(status=Campaign.Status.ACTIVE),
+    )
