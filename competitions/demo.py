@@ -622,6 +622,9 @@ HISTORY = {
     "withdrawn": [("submit", "draft", "submitted", ""), ("withdraw", "submitted", "withdrawn", "")],
     "approved": [("submit", "draft", "submitted", ""), ("approve", "submitted", "approved", "")],
 }
+DEMO_DECLARED = datetime.datetime(2015, 12, 1, 9, 0, tzinfo=datetime.UTC)
+DEMO_SUBMITTED = datetime.datetime(2015, 12, 15, 9, 30, tzinfo=datetime.UTC)
+DEMO_DECIDED = datetime.datetime(2015, 12, 28, 15, 0, tzinfo=datetime.UTC)
 HISTORY["running"] = [*HISTORY["approved"], ("start", "approved", "running", "")]
 HISTORY["completed"] = [*HISTORY["running"], ("complete", "running", "completed", "")]
 
@@ -632,12 +635,21 @@ def _project_history(project):
         Milestone(project=project, period=datetime.date(2016, month, 1), planned_percent=pct)
         for month, pct in ((1, 10), (2, 20), (3, 35), (4, 50), (5, 65), (6, 80), (7, 90), (8, 100))
     )
+    steps = HISTORY.get(project.status, [])
     ProjectTransition.objects.bulk_create(
         ProjectTransition(
             project=project, action=action, from_status=old, to_status=new, comment=comment
         )
-        for action, old, new, comment in HISTORY.get(project.status, [])
+        for action, old, new, comment in steps
     )
+    actions = {action for action, *_rest in steps}
+    if "submit" in actions:
+        project.submitted_at = DEMO_SUBMITTED
+    if actions & {"return", "approve", "reject"}:
+        project.decided_at = DEMO_DECIDED
+    project.save(update_fields=["submitted_at", "decided_at"])
+    # Declared before it was submitted, as in 2015; not "today".
+    Project.objects.filter(pk=project.pk).update(created_at=DEMO_DECLARED, updated_at=DEMO_DECIDED)
 
 
 def _assign_demo_evaluator(campaign, evaluator):

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -103,13 +104,19 @@ def _confirm(request):
 
     with default_storage.open(path, "rb") as file:
         plan = imports.UnitImport(request.user, file)
-        if plan.is_valid:
-            units, people = plan.save(actor=request.user)
     imports.discard_upload(key)
     if not plan.is_valid:
         # The data changed since the preview (e.g. a unit was moved out of scope meanwhile).
         messages.error(request, _("The file no longer passes the checks; nothing was imported."))
         return _render(request, plan=plan, status=400)
+    try:
+        units, people = plan.save(actor=request.user)
+    except IntegrityError:
+        # Someone registered one of these units between the check and the save.
+        messages.error(
+            request, _("The data changed while importing; nothing was imported. Try again.")
+        )
+        return _render(request, status=409)
     messages.success(
         request,
         _("Imported %(units)d units and %(people)d people.") % {"units": units, "people": people},

@@ -460,3 +460,23 @@ def _confirm_queries(client, size):
 def test_query_count_does_not_grow_with_rows(world, client_for):
     client = client_for("west")
     assert _confirm_queries(client, 5) == _confirm_queries(client, 50)
+
+
+def test_confirm_checks_the_file_again(world, client_for, media_root):
+    client = client_for("west")
+    code = valid_credit_code()
+    preview = upload(client, fill_template(client, units=[unit_row("甲公司", code)]))
+    # Meanwhile the east union registers a unit with the same code.
+    Unit.objects.create(
+        name="滨江甲公司",
+        credit_code=code,
+        ownership="private",
+        industry="制造业",
+        size="small",
+        organisation=world.east,
+    )
+    response = confirm(client, preview)
+    assert response.status_code == 400
+    assert row_errors(response) == [(2, ["统一社会信用代码"])]
+    assert Unit.objects.get(credit_code=code).organisation == world.east
+    assert list((media_root / "imports").iterdir()) == []
