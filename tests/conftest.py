@@ -59,6 +59,21 @@ def celery_worker_thread():
         yield worker
 
 
+@pytest.fixture(autouse=True)
+def celery_in_process_unless_marked(request):
+    """Tests run tasks in-process, so they see the test's own transaction; tests marked
+    ``celery_worker`` send them through the real broker to a worker when REDIS_URL is set."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def wait_for(condition, timeout=20.0):
     """Wait until ``condition()`` holds: tasks may run in a worker thread."""
     deadline = time.monotonic() + timeout

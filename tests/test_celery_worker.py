@@ -44,3 +44,20 @@ def test_broker_is_redis():
 
     assert app.conf.broker_url.startswith("redis://")
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_transition_notifications_go_through_the_worker(
+    transactional_db, world, celery_worker_thread
+):
+    """A declaration submitted in a committed transaction reaches the reviewers through
+    Redis and a worker thread with its own database connection."""
+    from accounts.models import Notification
+    from competitions import services
+
+    from .competitions.test_workflow import make_declarable
+    from .conftest import wait_for
+
+    project = make_declarable(world.project_a)
+    services.transition(project, "submit", world.users["unit_a"])  # commits: autocommit
+    wait_for(lambda: Notification.objects.filter(user=world.users["west"]).exists())
+    assert set(Notification.objects.values_list("user__username", flat=True)) == {"west", "city"}

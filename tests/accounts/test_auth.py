@@ -1,3 +1,4 @@
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -34,6 +35,7 @@ def test_password_change(world, client_for):
     assert world.users["west"].check_password("A-much-better-pass-42")
 
 
+@pytest.mark.celery_worker
 def test_password_reset_mail_is_sent_by_task_after_commit(
     world, client, django_capture_on_commit_callbacks, celery_worker_thread
 ):
