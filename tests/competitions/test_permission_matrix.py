@@ -155,3 +155,39 @@ def test_history_shown_to_staff_only(world, client_for):
     unit_page = client_for("unit_a").get(url).content.decode()
     assert "酒店服务提升 → 酒店服务再提升" in staff_page
     assert "酒店服务提升 → 酒店服务再提升" not in unit_page
+
+
+# Pages of the declaration workflow: GET status per role. 302 for anonymous (login), 403 for a
+# role that may not use the page; the unit without an approved registration is sent to
+# register first (302).
+WORKFLOW_PAGES = {
+    "review-queue": {"superuser": 200, "province": 200, "city": 200, "west": 200, "east": 200},
+    "registration-list": {
+        "superuser": 200,
+        "province": 200,
+        "city": 200,
+        "west": 200,
+        "east": 200,
+        "unit_a": 200,
+        "unit_b": 200,
+    },
+    "declaration-create": {"unit_a": 302, "unit_b": 302},
+    "unit-import": {"superuser": 200, "province": 200, "city": 200, "west": 200, "east": 200},
+    "notification-list": dict.fromkeys(ROLES[1:], 200),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", WORKFLOW_PAGES)
+def test_workflow_pages(world, client_for, role, page):
+    response = client_for(role).get(reverse(page))
+    if role == "anonymous":
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    else:
+        assert response.status_code == WORKFLOW_PAGES[page].get(role, 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_signup_page_is_public_for_anonymous_only(world, client_for, role):
+    response = client_for(role).get(reverse("signup"))
+    assert response.status_code == (200 if role == "anonymous" else 302)
