@@ -71,6 +71,22 @@ class Campaign(models.Model):
     leadership_group = models.TextField(_("leadership group"), blank=True)
     office = models.CharField(_("competition office"), max_length=200, blank=True)
     evaluation_method = models.TextField(_("evaluation method"), blank=True)
+    report_every_months = models.PositiveSmallIntegerField(
+        _("report every (months)"),
+        default=1,
+        choices=[(1, _("monthly")), (2, _("every two months")), (3, _("quarterly"))],
+    )
+    report_due_day = models.PositiveSmallIntegerField(
+        _("report due day"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Reports are due on this day of the month after their period."),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder days before the deadline"),
+        default=3,
+        validators=[MaxValueValidator(27)],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -82,6 +98,11 @@ class Campaign(models.Model):
                 condition=Q(end_date__gte=F("start_date")),
                 name="campaign_period_ordered",
                 violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(report_due_day__gte=1, report_due_day__lte=28),
+                name="campaign_report_due_day_1_28",
+                violation_error_message=_("The due day lies between 1 and 28."),
             ),
             models.UniqueConstraint(
                 fields=["organiser", "title"],
@@ -370,6 +391,12 @@ class Project(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    running_since = models.DateField(
+        _("running since"),
+        null=True,
+        blank=True,
+        help_text=_("Progress reports are due from this date's reporting period on."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -560,3 +587,160 @@ class ProjectTransition(models.Model):
 
     def __str__(self):
         return f"{self.project}: {self.from_status} → {self.to_status}"
+
+
+class ProgressReport(models.Model):
+    """A project's report (进度填报) for one reporting period.
+
+    Opened by the schedule job for every running project; the unit fills it in and submits
+    it; staff accept it or return it with a comment.
+    """
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Due")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports"
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    due_date = models.DateField(_("due date"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DUE, db_index=True
+    )
+    planned_percent = models.DecimalField(
+        _("planned progress (%)"), max_digits=5, decimal_places=2, default=0
+    )
+    actual_percent = models.DecimalField(
+        _("actual progress (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    workers = models.PositiveIntegerField(_("workers taking part"), default=0)
+    hidden_dangers_found = models.PositiveIntegerField(_("hidden dangers found"), default=0)
+    hidden_dangers_fixed = models.PositiveIntegerField(_("hidden dangers fixed"), default=0)
+    safety_incidents = models.PositiveIntegerField(_("safety incidents"), default=0)
+    quality_issues = models.PositiveIntegerField(_("quality issues"), default=0)
+    proposals = models.PositiveIntegerField(_("rational proposals"), default=0)
+    proposals_benefit = models.DecimalField(
+        _("economic benefit of proposals (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    innovations = models.PositiveIntegerField(_("technical innovations"), default=0)
+    people_trained = models.PositiveIntegerField(_("people trained"), default=0)
+    narrative = models.TextField(_("narrative"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    late = models.BooleanField(
+        _("late"), default=False, help_text=_("First submitted after the due date.")
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    overdue_notice_sent_at = models.DateTimeField(
+        _("overdue notice sent at"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["project", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period_start"],
+                name="report_once_per_period",
+                violation_error_message=_("This project has a report for this period already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_dangers_fixed__lte=F("hidden_dangers_found")),
+                name="report_fixed_not_above_found",
+                violation_error_message=_(
+                    "Hidden dangers fixed cannot exceed hidden dangers found."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_percent__isnull=True)
+                | Q(actual_percent__gte=0, actual_percent__lte=100),
+                name="report_actual_percent_0_100",
+                violation_error_message=_("Actual progress lies between 0 and 100%."),
+            ),
+            models.CheckConstraint(
+                condition=Q(proposals_benefit__gte=0),
+                name="report_benefit_not_negative",
+                violation_error_message=_("The economic benefit cannot be negative."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self):
+        return f"{self.project} · {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        if self.period_start.month == self.period_end.month:
+            return f"{self.period_start:%Y-%m}"
+        return f"{self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DUE, self.Status.RETURNED)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if (self.hidden_dangers_fixed or 0) > (self.hidden_dangers_found or 0):
+            raise ValidationError(
+                {
+                    "hidden_dangers_fixed": _(
+                        "Hidden dangers fixed cannot exceed hidden dangers found."
+                    )
+                }
+            )
+
+
+def report_attachment_path(instance, filename):
+    return f"reports/{instance.report_id}/{filename}"
+
+
+class ReportAttachment(models.Model):
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("progress report"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(
+        _("file"),
+        upload_to=report_attachment_path,
+        validators=[UploadValidator(kinds=("jpg", "png", "pdf"))],
+        help_text=_("Photos (JPG, PNG) or PDF."),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report attachment")
+        verbose_name_plural = _("report attachments")
+        ordering = ["report", "uploaded_at"]
+
+    def __str__(self):
+        return self.title or self.file.name.rsplit("/", 1)[-1]

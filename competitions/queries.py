@@ -164,3 +164,10 @@ def projects_for_user(user):
     if role == "evaluator":
         return qs.filter(pk__in=_assigned(user).values("project_id"))
     return qs.none()
+
+
+def reports_for_user(user):
+    """Progress reports of the projects the user may see."""
+    from .models import ProgressReport
+
+    return ProgressReport.objects.filter(project__in=projects_for_user(user))

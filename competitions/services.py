@@ -147,6 +147,9 @@ def transition(project: Project, action_name: str, user, comment: str = "") -> P
         elif action.name in DECISIONS:
             current.decided_at = now
             fields.append("decided_at")
+        elif action.name == "start" and current.running_since is None:
+            current.running_since = timezone.localdate(now)
+            fields.append("running_since")
         current.save(update_fields=fields)
         step.save()
         _queue_notifications(step)

@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .models import CampaignRegistration, ProjectTransition
+from .models import CampaignRegistration, ProgressReport, ProjectTransition
 from .queries import ancestor_paths
 
 MESSAGES = {
@@ -21,6 +21,15 @@ MESSAGES = {
     "pending": gettext_noop("%(unit)s asks to take part in “%(campaign)s”."),
     "approved": gettext_noop("%(unit)s may take part in “%(campaign)s”: registration approved."),
     "refused": gettext_noop("The registration of %(unit)s for “%(campaign)s” was refused."),
+}
+REPORT_MESSAGES = {
+    "submitted": gettext_noop("%(unit)s submitted the report %(period)s of “%(project)s”."),
+    "accepted": gettext_noop("The report %(period)s of “%(project)s” was accepted."),
+    "returned": gettext_noop("The report %(period)s of “%(project)s” was returned."),
+    "reminder": gettext_noop("The report %(period)s of “%(project)s” is due on %(due)s."),
+    "overdue": gettext_noop(
+        "The report %(period)s of “%(project)s” is overdue: it was due on %(due)s."
+    ),
 }
 
 
@@ -111,3 +120,41 @@ def notify_registration(registration_id: int) -> int:
         body=registration.comment,
         url=url,
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_report(report_id: int, event: str) -> int:
+    """Reviewers hear of submitted reports; the unit of decisions, reminders and overdue
+    reports. Each event reaches each person once."""
+    report = ProgressReport.objects.select_related(
+        "project__unit__organisation", "project__campaign__organiser", "reviewed_by"
+    ).get(pk=report_id)
+    project = report.project
+    if event == "submitted":
+        users, moment = reviewers_of(project.unit, project.campaign), report.submitted_at
+    else:
+        users = liaisons_of(project.unit)
+        moment = report.reviewed_at if event in ("accepted", "returned") else report.due_date
+    return notify(
+        users,
+        event=f"report:{report.pk}:{event}:{moment:%Y%m%d%H%M%S}",
+        message=REPORT_MESSAGES[event],
+        params={
+            "unit": project.unit,
+            "project": project.title,
+            "period": report.period_label,
+            "due": f"{report.due_date:%Y-%m-%d}",
+        },
+        body=report.review_comment if event == "returned" else "",
+        url=reverse("report-detail", args=[report.pk]),
+    )
+
+
+@shared_task
+def run_report_schedule() -> dict:
+    """Daily: open the reports that are due and send reminders and overdue notices."""
+    from .reporting import open_due_reports, send_reminders
+
+    opened = open_due_reports()
+    reminders, overdue = send_reminders()
+    return {"opened": opened, "reminders": reminders, "overdue": overdue}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views, workflow_views
+from . import import_views, report_grid, report_views, views, workflow_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -36,6 +36,18 @@ urlpatterns = [
     ),
     path("registrations/invite/", workflow_views.registration_invite, name="registration-invite"),
     path("signup/", workflow_views.signup, name="signup"),
+    path("reports/", report_views.report_list, name="report-list"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report-detail"),
+    path("reports/<int:pk>/edit/", report_views.report_edit, name="report-edit"),
+    path("reports/<int:pk>/review/", report_views.report_review, name="report-review"),
+    path("reports/grid/", report_grid.report_grid, name="report-grid"),
+    path("reports/grid.xlsx", report_grid.report_grid_export, name="report-grid-export"),
+    path("reports/figures.xlsx", report_grid.report_figures_export, name="report-figures-export"),
+    path(
+        "report-attachments/<int:pk>/",
+        report_views.report_attachment_download,
+        name="report-attachment-download",
+    ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
     path("documents/<int:pk>/", views.document_download, name="document-download"),
 ]
