@@ -1,21 +1,24 @@
 """Read API for the competition hierarchy. Same scoping as the pages."""
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import decorators, mixins, serializers, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
-from . import filters, queries, rules, services
+from . import filters, queries, reporting, rules, services
 from .models import (
     Campaign,
     Milestone,
     Organisation,
+    ProgressReport,
     Project,
     ProjectTransition,
     Stage,
@@ -399,3 +402,128 @@ class ProjectViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModelM
     reject = _transition_action("reject")
     start = _transition_action("start")
     complete = _transition_action("complete")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    """A progress report. Units write the figures while it is due or returned; the status
+    changes only through the ``submit``, ``accept`` and ``return`` actions."""
+
+    state = serializers.SerializerMethodField(
+        help_text="on_time, late, returned, missing or open (not yet due)"
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "id",
+            "project",
+            "period_start",
+            "period_end",
+            "due_date",
+            "status",
+            "state",
+            "late",
+            "planned_percent",
+            "actual_percent",
+            "workers",
+            "hidden_dangers_found",
+            "hidden_dangers_fixed",
+            "safety_incidents",
+            "quality_issues",
+            "proposals",
+            "proposals_benefit",
+            "innovations",
+            "people_trained",
+            "narrative",
+            "submitted_at",
+            "reviewed_at",
+            "review_comment",
+        ]
+        read_only_fields = [
+            "project",
+            "period_start",
+            "period_end",
+            "due_date",
+            "status",
+            "late",
+            "planned_percent",
+            "submitted_at",
+            "reviewed_at",
+            "review_comment",
+        ]
+
+    def get_state(self, report) -> str:
+        return reporting.cell_state(report, timezone.localdate())
+
+    def validate(self, data):
+        found = data.get("hidden_dangers_found", getattr(self.instance, "hidden_dangers_found", 0))
+        fixed = data.get("hidden_dangers_fixed", getattr(self.instance, "hidden_dangers_fixed", 0))
+        if fixed > found:
+            raise serializers.ValidationError(
+                {
+                    "hidden_dangers_fixed": _(
+                        "Hidden dangers fixed cannot exceed hidden dangers found."
+                    )
+                }
+            )
+        return data
+
+
+class ReportFilter(django_filters.FilterSet):
+    class Meta:
+        model = ProgressReport
+        fields = ["project", "status", "due_date"]
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: ReportSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: ReportSerializer, **ERRORS}),
+)
+class ReportViewSet(ScopedViewSet, mixins.UpdateModelMixin):
+    """Progress reports of the projects in the user's scope. The unit fills in a report
+    (``PATCH``) and ``submit``s it; staff ``accept`` it or ``return`` it with a comment."""
+
+    scope = staticmethod(queries.reports_for_user)
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+    ordering_fields = ["due_date", "period_start"]
+    ordering = ["due_date", "pk"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("project__unit__organisation")
+
+    def update(self, request, *args, **kwargs):
+        report = self.get_object()
+        if not rules.is_liaison_of(request.user, report.project):
+            raise PermissionDenied(_("Only the unit's liaison fills in its reports."))
+        if not report.is_editable:
+            raise Conflict(_("Only due or returned reports can be changed."))
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={200: ReportSerializer, **ERRORS})
+    @decorators.action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        report = self.get_object()
+        _run(lambda: reporting.submit_report(report, request.user))
+        return Response(self.get_serializer(report).data)
+
+    @extend_schema(request=CommentSerializer, responses={200: ReportSerializer, **ERRORS})
+    @decorators.action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._review(request, accept=True)
+
+    @extend_schema(request=CommentSerializer, responses={200: ReportSerializer, **ERRORS})
+    @decorators.action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        return self._review(request, accept=False)
+
+    def _review(self, request, accept):
+        report = self.get_object()
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        _run(
+            lambda: reporting.review_report(
+                report, accept, request.user, body.validated_data["comment"]
+            )
+        )
+        return Response(self.get_serializer(report).data)

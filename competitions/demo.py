@@ -16,6 +16,7 @@ from .models import (
     Milestone,
     Organisation,
     Person,
+    ProgressReport,
     Project,
     ProjectTransition,
     Stage,
@@ -650,6 +651,64 @@ def _project_history(project):
     project.save(update_fields=["submitted_at", "decided_at"])
     # Declared before it was submitted, as in 2015; not "today".
     Project.objects.filter(pk=project.pk).update(created_at=DEMO_DECLARED, updated_at=DEMO_DECIDED)
+    if project.status in ("running", "completed"):
+        _demo_reports(project)
+
+
+DEMO_RUNNING_SINCE = datetime.date(2016, 1, 1)
+DEMO_LAST_REPORTED = datetime.date(2016, 8, 31)
+
+
+def _demo_reports(project):
+    """Monthly reports from January to August 2016: most on time, some late, a returned one
+    and, for some projects, the last months missing — as a staff grid would really look."""
+    from .reporting import campaign_periods, planned_percent
+
+    Project.objects.filter(pk=project.pk).update(running_since=DEMO_RUNNING_SINCE)
+    milestones = list(project.milestones.all())
+    seed = project.pk
+    reports = []
+    periods = [
+        period
+        for period in campaign_periods(project.campaign, DEMO_LAST_REPORTED)
+        if period[1] >= DEMO_RUNNING_SINCE
+    ]
+    for index, (start, end, due) in enumerate(periods):
+        planned = planned_percent(milestones, end)
+        missing = project.status == "running" and seed % 3 == 0 and index >= len(periods) - 2
+        report = ProgressReport(
+            project=project,
+            period_start=start,
+            period_end=end,
+            due_date=due,
+            planned_percent=planned,
+        )
+        if not missing:
+            late = (seed + index) % 7 == 0
+            moment = datetime.datetime.combine(
+                due + datetime.timedelta(days=3 if late else -2),
+                datetime.time(10, 0),
+                tzinfo=datetime.UTC,
+            )
+            report.actual_percent = max(0, min(100, planned - (seed + index) % 6))
+            report.workers = 40 + (seed * 7 + index * 3) % 160
+            report.hidden_dangers_found = (seed + index) % 5
+            report.hidden_dangers_fixed = report.hidden_dangers_found - ((seed + index) % 11 == 0)
+            report.safety_incidents = 1 if (seed + index) % 23 == 0 else 0
+            report.quality_issues = (seed + 2 * index) % 3
+            report.proposals = 2 + (seed + index) % 9
+            report.proposals_benefit = (report.proposals * 1250 + seed * 10) * 1
+            report.innovations = (seed + index) % 3
+            report.people_trained = 10 + (seed * 3 + index) % 40
+            report.narrative = f"{start:%Y年%m月}按节点推进,开展劳动竞赛和安全隐患排查。"
+            report.submitted_at = report.first_submitted_at = moment
+            report.late = late
+            returned = (seed + index) % 13 == 0 and index == len(periods) - 1
+            report.status = "returned" if returned else "accepted"
+            report.review_comment = "请补充隐患整改情况。" if returned else ""
+            report.reviewed_at = moment + datetime.timedelta(days=2)
+        reports.append(report)
+    ProgressReport.objects.bulk_create(reports)
 
 
 def _assign_demo_evaluator(campaign, evaluator):

@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     Campaign,
     Milestone,
+    ProgressReport,
     Project,
     ProjectAttachment,
+    ReportAttachment,
     Unit,
     Zone,
 )
@@ -181,4 +183,69 @@ class SignUpCampaignForm(forms.Form):
     campaign = forms.ModelChoiceField(
         label=_("Campaign"),
         queryset=Campaign.objects.filter(status=Campaign.Status.ACTIVE),
+    )
+
+
+class ReportForm(forms.ModelForm):
+    """The unit's progress report for one period."""
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "actual_percent",
+            "workers",
+            "hidden_dangers_found",
+            "hidden_dangers_fixed",
+            "safety_incidents",
+            "quality_issues",
+            "proposals",
+            "proposals_benefit",
+            "innovations",
+            "people_trained",
+            "narrative",
+        ]
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actual_percent"].widget.attrs.update(min=0, max=100, step="0.01")
+        self.fields["proposals_benefit"].widget.attrs.update(min=0, step="0.01")
+        for name in (
+            "workers",
+            "hidden_dangers_found",
+            "hidden_dangers_fixed",
+            "safety_incidents",
+            "quality_issues",
+            "proposals",
+            "innovations",
+            "people_trained",
+        ):
+            self.fields[name].widget.attrs.update(min=0)
+
+    def clean(self):
+        data = super().clean()
+        found, fixed = data.get("hidden_dangers_found"), data.get("hidden_dangers_fixed")
+        if found is not None and fixed is not None and fixed > found:
+            self.add_error(
+                "hidden_dangers_fixed",
+                _("Hidden dangers fixed cannot exceed hidden dangers found."),
+            )
+        return data
+
+
+ReportAttachmentFormSet = inlineformset_factory(
+    ProgressReport,
+    ReportAttachment,
+    fields=["title", "file"],
+    extra=2,
+    can_delete=True,
+    max_num=20,
+    validate_max=True,
+)
+
+
+class ReportReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("return", _("Return"))])
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -4,10 +4,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import queries, rules, services
+from . import queries, reporting, rules, services
 from .filters import CampaignFilter, ProjectFilter, UnitFilter, ZoneFilter
 from .models import Project, ProjectAttachment
 
@@ -216,6 +217,10 @@ class ProjectDetailView(ScopedMixin, HistoryMixin, DetailView):
         context["attachments"] = project.attachments.all()
         context["actions"] = services.available_actions(user, project)
         context["can_edit"] = project.is_editable and rules.is_liaison_of(user, project)
+        today = timezone.localdate()
+        context["reports"] = [
+            (report, reporting.cell_state(report, today)) for report in project.reports.all()
+        ]
         return context
 
 

@@ -17,6 +17,7 @@ router.register("zones", competitions_api.ZoneViewSet, basename="zone")
 router.register("stages", competitions_api.StageViewSet, basename="stage")
 router.register("units", competitions_api.UnitViewSet, basename="unit")
 router.register("projects", competitions_api.ProjectViewSet, basename="project")
+router.register("reports", competitions_api.ReportViewSet, basename="report")
 
 
 def healthz(request):
