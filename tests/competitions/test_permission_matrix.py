@@ -174,6 +174,8 @@ WORKFLOW_PAGES = {
     "declaration-create": {"unit_a": 302, "unit_b": 302},
     "unit-import": {"superuser": 200, "province": 200, "city": 200, "west": 200, "east": 200},
     "notification-list": dict.fromkeys(ROLES[1:], 200),
+    "report-list": dict.fromkeys(ROLES[1:], 200),
+    "report-grid": {"superuser": 200, "province": 200, "city": 200, "west": 200, "east": 200},
 }
 
 
@@ -191,3 +193,20 @@ def test_workflow_pages(world, client_for, role, page):
 def test_signup_page_is_public_for_anonymous_only(world, client_for, role):
     response = client_for(role).get(reverse("signup"))
     assert response.status_code == (200 if role == "anonymous" else 302)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_report_pages_follow_scope(world, client_for, role):
+    from competitions.models import ProgressReport
+
+    report = ProgressReport.objects.create(
+        project=world.project_a,
+        period_start="2026-03-01",
+        period_end="2026-03-31",
+        due_date="2026-04-05",
+    )
+    response = client_for(role).get(reverse("report-detail", args=[report.pk]))
+    if role == "anonymous":
+        assert response.status_code == 302
+    else:
+        assert response.status_code == (200 if "project_a" in CAN_SEE[role] else 404)
