@@ -71,11 +71,12 @@ def progress_chart(project) -> dict:
         clamped = min(max(float(percent), 0.0), 100.0)
         return round(TOP + plot_height * (1 - clamped / 100), 1)
 
+    # Every step-th period, counted back from the latest so that one is always labelled.
     step = math.ceil(len(labels) / MAX_X_LABELS)
     x_ticks = [
         {"x": x_of(i), "label": label}
         for i, label in enumerate(labels)
-        if i % step == 0 or (i == len(labels) - 1 and (i % step) * 2 >= step)
+        if (len(labels) - 1 - i) % step == 0
     ]
     summary = _("Planned and actual progress of %(project)s from %(first)s to %(last)s.") % {
         "project": project,

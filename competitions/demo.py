@@ -643,6 +643,9 @@ def _project_history(project):
         )
         for action, old, new, comment in steps
     )
+    # The review happened in 2015, not when the demo was loaded.
+    project.transitions.filter(action="submit").update(created_at=DEMO_SUBMITTED)
+    project.transitions.exclude(action="submit").update(created_at=DEMO_DECIDED)
     actions = {action for action, *_rest in steps}
     if "submit" in actions:
         project.submitted_at = DEMO_SUBMITTED
@@ -693,7 +696,9 @@ def _demo_reports(project):
             report.actual_percent = max(0, min(100, planned - (seed + index) % 6))
             report.workers = 40 + (seed * 7 + index * 3) % 160
             report.hidden_dangers_found = (seed + index) % 5
-            report.hidden_dangers_fixed = report.hidden_dangers_found - ((seed + index) % 11 == 0)
+            report.hidden_dangers_fixed = max(
+                0, report.hidden_dangers_found - ((seed + index) % 11 == 0)
+            )
             report.safety_incidents = 1 if (seed + index) % 23 == 0 else 0
             report.quality_issues = (seed + 2 * index) % 3
             report.proposals = 2 + (seed + index) % 9

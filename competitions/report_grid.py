@@ -8,7 +8,9 @@ one aggregate for the totals of the whole filtered set.
 
 import datetime
 import io
+import itertools
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import django_filters
 from django.contrib.auth.decorators import login_required
@@ -34,6 +36,7 @@ from .models import ProgressReport, Project
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROJECTS_PER_PAGE = 50
 GRID_STATUSES = (Project.Status.RUNNING, Project.Status.COMPLETED)
+PROJECT_ORDER = ("campaign__title", "zone__order", "zone__name", "unit__name", "title", "pk")
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,7 @@ def _filtered_projects(request) -> tuple[ReportGridFilter, object]:
     """The running and completed projects in the user's scope that match the filters."""
     base = queries.projects_for_user(request.user).filter(status__in=GRID_STATUSES)
     filterset = ReportGridFilter(request.GET or None, queryset=base, request=request)
-    projects = filterset.qs.order_by(
-        "campaign__title", "zone__order", "zone__name", "unit__name", "title", "pk"
-    )
-    return filterset, projects
+    return filterset, filterset.qs.order_by(*PROJECT_ORDER)
 
 
 @dataclass
@@ -242,18 +242,6 @@ def _xlsx_response(workbook: Workbook, filename: str) -> HttpResponse:
     return response
 
 
-def _reports_in_project_order(projects):
-    """All reports of ``projects`` in the same order as the projects, then by period: one
-    query, read with ``iterator()`` so a large set is not held in memory."""
-    order = [f"project__{name}" for name in projects.query.order_by] + ["period_start"]
-    return (
-        ProgressReport.objects.filter(project__in=projects.order_by().values("pk"))
-        .select_related("project__campaign", "project__zone", "project__unit")
-        .order_by(*order)
-        .iterator(chunk_size=2000)
-    )
-
-
 @login_required
 def report_grid_export(request):
     """The grid of every filtered project (not only one page), one row per project."""
@@ -278,17 +266,29 @@ def report_grid_export(request):
             [_("Campaign"), _("Zone"), _("Unit"), _("Project")] + [p.label for p in periods],
         )
 
-        # Projects and their reports come in the same order: walk both at once.
-        reports = _reports_in_project_order(projects)
-        pending = next(reports, None)
-        for project in projects.select_related("campaign", "zone", "unit").iterator(
-            chunk_size=2000
-        ):
-            row = [project.campaign.title, project.zone.name, project.unit.name, project.title]
+        # One query, projects left-joined to their reports and ordered by project: a
+        # project's rows come together, and the sheet cannot disagree with itself however
+        # the data changes meanwhile. Projects without reports come as one row of None.
+        rows = projects.values_list(
+            "pk",
+            "campaign__title",
+            "zone__name",
+            "unit__name",
+            "title",
+            "reports__period_start",
+            "reports__due_date",
+            "reports__status",
+            "reports__late",
+        ).order_by(*PROJECT_ORDER, "reports__period_start")
+        for _pk, group in itertools.groupby(rows.iterator(chunk_size=2000), key=itemgetter(0)):
+            group = list(group)  # one project's rows: one per report at most
+            row = list(group[0][1:5])
             states = [None] * len(periods)
-            while pending is not None and pending.project_id == project.pk:
-                states[column_of[pending.period_start]] = reporting.cell_state(pending, today)
-                pending = next(reports, None)
+            for *_project, start, due_date, status, late in group:
+                column = column_of.get(start)  # None: no report, or one opened just now
+                if column is not None:
+                    report = ProgressReport(due_date=due_date, status=status, late=late)
+                    states[column] = reporting.cell_state(report, today)
             for state in states:
                 cell = WriteOnlyCell(sheet, value=labels[state] if state else None)
                 if state:
@@ -335,7 +335,7 @@ def _figure(report, name):
         return _("Yes") if value else _("No")
     if isinstance(value, datetime.datetime):
         # Excel has no time zones: write the local wall-clock time.
-        return timezone.localtime(value).replace(tzinfo=None)
+        return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
     return value
 
 
@@ -356,7 +356,12 @@ def report_figures_export(request):
             [_("Campaign"), _("Zone"), _("Unit"), _("Project"), capfirst(_("reporting period"))]
             + [capfirst(meta.get_field(name).verbose_name) for name in FIGURE_FIELDS],
         )
-        for report in _reports_in_project_order(projects):
+        reports = (
+            ProgressReport.objects.filter(project__in=projects.order_by().values("pk"))
+            .select_related("project__campaign", "project__zone", "project__unit")
+            .order_by(*(f"project__{name}" for name in PROJECT_ORDER), "period_start")
+        )
+        for report in reports.iterator(chunk_size=2000):
             project = report.project
             row = [
                 project.campaign.title,

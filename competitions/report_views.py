@@ -31,9 +31,10 @@ def report_list(request):
     user = request.user
     role = queries.user_role(user)
     reports = queries.reports_for_user(user).select_related("project__unit", "project__zone")
-    status = request.GET.get("status")
-    if role in ("organiser", "superuser"):
-        status = status or Report.Status.SUBMITTED
+    # Staff open on what waits for them; "all" lifts the filter.
+    status = request.GET.get("status") or (
+        Report.Status.SUBMITTED if role in ("organiser", "superuser") else "all"
+    )
     if status in Report.Status.values:
         reports = reports.filter(status=status)
     reports = reports.order_by("due_date", "project__title", "pk")

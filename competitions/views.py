@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import queries, reporting, rules, services
+from . import charts, queries, reporting, rules, services
 from .filters import CampaignFilter, ProjectFilter, UnitFilter, ZoneFilter
 from .models import Project, ProjectAttachment
 
@@ -217,6 +217,7 @@ class ProjectDetailView(ScopedMixin, HistoryMixin, DetailView):
         context["attachments"] = project.attachments.all()
         context["actions"] = services.available_actions(user, project)
         context["can_edit"] = project.is_editable and rules.is_liaison_of(user, project)
+        context["chart"] = charts.progress_chart(project)
         today = timezone.localdate()
         context["reports"] = [
             (report, reporting.cell_state(report, today)) for report in project.reports.all()

@@ -275,6 +275,24 @@ def test_grid_query_count_is_constant(world, client_for):
 # --- the exports --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("page", ["report-grid-export", "report-figures-export"])
+def test_export_query_count_is_constant(world, client_for, page):
+    client = client_for("city")
+    report(world.project_a, 1, S.ACCEPTED)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(page)).status_code == 200
+        return len(ctx)
+
+    before = count()
+    for _ in range(20):
+        project = f.ProjectFactory(zone=f.ZoneFactory(campaign=world.campaign), unit=world.unit_b)
+        for n in range(1, 5):
+            report(project, n, S.RETURNED)
+    assert count() == before
+
+
 def _workbook(response):
     assert response.status_code == 200
     assert response["Content-Type"] == (
@@ -417,7 +435,17 @@ def test_progress_chart_draws_planned_and_actual_lines(world, django_assert_max_
     with translation.override("zh-hans"):
         assert str(translation.gettext("Planned progress")) in html
     # the table lists the periods with figures
-    assert html.count("<tr>") == 1 + 2
+    assert html.split("<tbody>")[1].count("<tr>") == 2
+
+
+def test_progress_chart_labels_at_most_eight_periods_and_always_the_latest(world):
+    for n in range(1, 13):
+        report(world.project_a, n, S.ACCEPTED, actual=Decimal(n * 8))
+    chart = charts.progress_chart(world.project_a)
+    labels = [tick["label"] for tick in chart["x_ticks"]]
+    assert len(labels) <= charts.MAX_X_LABELS
+    assert labels[-1] == "2026-12"
+    assert len(chart["actual"]["dots"]) == 12
 
 
 def test_progress_chart_plans_from_milestones_before_the_first_report(world):

@@ -173,7 +173,7 @@ def test_unit_files_report_and_district_accepts_it(
     assert PROJECT in row.inner_text() and UNIT in row.inner_text()
     shot("06-staff-report-list")
     with page.expect_navigation():
-        row.get_by_role("link", name="打开").click()
+        row.get_by_role("link", name="查看").click()
     assert page.url == f"{live_server.url}/reports/{report.pk}/"
     assert status_badge(page) == "已提交"
     shot("07-staff-report-detail")
@@ -198,7 +198,9 @@ def test_unit_files_report_and_district_accepts_it(
         assert sorted(titles) == sorted(expected.values_list("title", flat=True))
         assert "峰会保电攻坚" not in titles  # 滨江区
         assert page.locator("table.report-grid td.cell a[href^='/reports/']").count() > 0
-        assert page.locator(f"table.report-grid td.cell a[href='/reports/{report.pk}/']").count() == 1
+        assert (
+            page.locator(f"table.report-grid td.cell a[href='/reports/{report.pk}/']").count() == 1
+        )
         shot("09-report-grid")
 
     # 6. The liaison sees the accepted report on the project page.
