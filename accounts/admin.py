@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Notification, User
 
 
 @admin.register(User)
@@ -20,3 +20,12 @@ class UserAdmin(BaseUserAdmin):
         (_("Role"), {"fields": ["role", "display_name", "organisation", "unit"]}),
     ]
     raw_id_fields = ["unit"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "title", "created_at", "read_at"]
+    list_filter = ["read_at", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "title", "event"]
+    readonly_fields = ["user", "title", "body", "url", "event", "created_at"]

@@ -8,9 +8,15 @@ from . import queries
 from .models import (
     Campaign,
     CampaignDocument,
+    CampaignRegistration,
+    Milestone,
     Organisation,
     Person,
+    ProgressReport,
     Project,
+    ProjectAttachment,
+    ProjectTransition,
+    ReportAttachment,
     Stage,
     Team,
     Unit,
@@ -188,3 +194,96 @@ class ProjectAdmin(ScopedModelAdmin):
             {"fields": ["target_tasks", "content", "standards", "requirements", "plan"]},
         ),
     ]
+
+
+@admin.register(CampaignRegistration)
+class CampaignRegistrationAdmin(ScopedModelAdmin):
+    scope = staticmethod(queries.registrations_for_user)
+    list_display = ["unit", "campaign", "status", "created_at", "decided_by"]
+    list_filter = ["status", "campaign"]
+    list_select_related = ["unit", "campaign", "decided_by"]
+    search_fields = ["unit__name", "unit__credit_code"]
+    # Decisions go through the registration workflow (activation, notifications).
+    readonly_fields = ["status", "requested_by", "decided_by", "decided_at"]
+
+
+class MilestoneInline(ScopedInline):
+    model = Milestone
+    fields = ["period", "planned_percent"]
+
+
+class ProjectAttachmentInline(ScopedInline):
+    model = ProjectAttachment
+    fields = ["title", "file", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["uploaded_by", "uploaded_at"]
+
+
+class ProjectTransitionInline(admin.TabularInline):
+    model = ProjectTransition
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "action", "from_status", "to_status", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+ProjectAdmin.inlines = [MilestoneInline, ProjectAttachmentInline, ProjectTransitionInline]
+
+
+class ReportAttachmentInline(ScopedInline):
+    model = ReportAttachment
+    fields = ["title", "file", "uploaded_at"]
+    readonly_fields = ["uploaded_at"]
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ScopedModelAdmin):
+    scope = staticmethod(queries.reports_for_user)
+    list_display = ["project", "period_start", "due_date", "status", "late", "actual_percent"]
+    list_filter = ["status", "late", "due_date"]
+    list_select_related = ["project"]
+    search_fields = ["project__title", "project__unit__name"]
+    date_hierarchy = "due_date"
+    inlines = [ReportAttachmentInline]
+    # Filing and review go through their workflow (lateness, notifications).
+    readonly_fields = [
+        "project",
+        "period_start",
+        "period_end",
+        "status",
+        "late",
+        "submitted_at",
+        "first_submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+        "reminder_sent_at",
+        "overdue_notice_sent_at",
+    ]
+
+
+@admin.register(ProjectTransition)
+class ProjectTransitionAdmin(ScopedModelAdmin):
+    """The review history: read only, written by the workflow."""
+
+    scope = staticmethod(queries.transitions_for_user)
+    list_display = ["project", "action", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["action", "to_status"]
+    list_select_related = ["project", "actor"]
+    search_fields = ["project__title", "comment"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ScopedModelAdmin):
+    scope = staticmethod(queries.milestones_for_user)
+    list_display = ["project", "period", "planned_percent"]
+    list_select_related = ["project"]
+    search_fields = ["project__title"]

@@ -20,5 +20,8 @@ class CompetitionsConfig(AppConfig):
             models.Team,
             models.Person,
             models.Project,
+            models.CampaignRegistration,
+            models.Milestone,
+            models.ProgressReport,
         ):
             audit(model)

@@ -191,19 +191,7 @@ class ReportForm(forms.ModelForm):
 
     class Meta:
         model = ProgressReport
-        fields = [
-            "actual_percent",
-            "workers",
-            "hidden_dangers_found",
-            "hidden_dangers_fixed",
-            "safety_incidents",
-            "quality_issues",
-            "proposals",
-            "proposals_benefit",
-            "innovations",
-            "people_trained",
-            "narrative",
-        ]
+        fields = [*ProgressReport.FIGURES, "narrative"]
         widgets = {"narrative": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):

@@ -596,6 +596,20 @@ class ProgressReport(models.Model):
     it; staff accept it or return it with a comment.
     """
 
+    # The figures a unit reports each period, in the order forms and exports show them.
+    FIGURES = (
+        "actual_percent",
+        "workers",
+        "hidden_dangers_found",
+        "hidden_dangers_fixed",
+        "safety_incidents",
+        "quality_issues",
+        "proposals",
+        "proposals_benefit",
+        "innovations",
+        "people_trained",
+    )
+
     class Status(models.TextChoices):
         DUE = "due", _("Due")
         SUBMITTED = "submitted", _("Submitted")

@@ -171,3 +171,33 @@ def reports_for_user(user):
     from .models import ProgressReport
 
     return ProgressReport.objects.filter(project__in=projects_for_user(user))
+
+
+def registrations_for_user(user):
+    from .models import CampaignRegistration
+
+    return CampaignRegistration.objects.filter(unit__in=units_for_user(user))
+
+
+def milestones_for_user(user):
+    from .models import Milestone
+
+    return Milestone.objects.filter(project__in=projects_for_user(user))
+
+
+def attachments_for_user(user):
+    from .models import ProjectAttachment
+
+    return ProjectAttachment.objects.filter(project__in=projects_for_user(user))
+
+
+def transitions_for_user(user):
+    from .models import ProjectTransition
+
+    return ProjectTransition.objects.filter(project__in=projects_for_user(user))
+
+
+def report_attachments_for_user(user):
+    from .models import ReportAttachment
+
+    return ReportAttachment.objects.filter(report__in=reports_for_user(user))

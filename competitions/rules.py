@@ -73,6 +73,12 @@ PERMISSIONS = {
     "team": (queries.teams_for_user, staff_of_unit),
     "person": (queries.people_for_user, staff_of_unit),
     "project": (queries.projects_for_user, staff_of_unit),
+    "campaignregistration": (queries.registrations_for_user, staff_of_unit),
+    "milestone": (queries.milestones_for_user, rules.always_deny),
+    "projectattachment": (queries.attachments_for_user, rules.always_deny),
+    "projecttransition": (queries.transitions_for_user, rules.always_deny),
+    "progressreport": (queries.reports_for_user, staff_of_unit),
+    "reportattachment": (queries.report_attachments_for_user, rules.always_deny),
 }
 
 for model, (scope, manage) in PERMISSIONS.items():

@@ -61,3 +61,19 @@ def test_transition_notifications_go_through_the_worker(
     services.transition(project, "submit", world.users["unit_a"])  # commits: autocommit
     wait_for(lambda: Notification.objects.filter(user=world.users["west"]).exists())
     assert set(Notification.objects.values_list("user__username", flat=True)) == {"west", "city"}
+
+
+def test_report_schedule_runs_in_the_worker(transactional_db, world, celery_worker_thread):
+    import datetime
+
+    from competitions.models import ProgressReport
+    from competitions.tasks import run_report_schedule
+
+    world.campaign.start_date = datetime.date.today().replace(day=1)
+    world.campaign.save()
+    world.project_a.running_since = world.campaign.start_date
+    world.project_a.save()
+    result = run_report_schedule.delay().get(timeout=30)
+    assert result["opened"] == 1
+    assert ProgressReport.objects.filter(project=world.project_a).count() == 1
+    assert run_report_schedule.delay().get(timeout=30)["opened"] == 0

@@ -199,14 +199,26 @@ def test_signup_page_is_public_for_anonymous_only(world, client_for, role):
 def test_report_pages_follow_scope(world, client_for, role):
     from competitions.models import ProgressReport
 
+    import datetime
+
     report = ProgressReport.objects.create(
         project=world.project_a,
-        period_start="2026-03-01",
-        period_end="2026-03-31",
-        due_date="2026-04-05",
+        period_start=datetime.date(2026, 3, 1),
+        period_end=datetime.date(2026, 3, 31),
+        due_date=datetime.date(2026, 4, 5),
     )
     response = client_for(role).get(reverse("report-detail", args=[report.pk]))
     if role == "anonymous":
         assert response.status_code == 302
     else:
         assert response.status_code == (200 if "project_a" in CAN_SEE[role] else 404)
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["campaignregistration", "progressreport", "projecttransition", "milestone"],
+)
+@pytest.mark.parametrize(("role", "status"), [("west", 200), ("unit_a", 302), ("superuser", 200)])
+def test_admin_lists_of_workflow_models(world, client_for, model, role, status):
+    response = client_for(role).get(reverse(f"admin:competitions_{model}_changelist"))
+    assert response.status_code == status

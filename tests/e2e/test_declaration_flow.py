@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from .browser import logout, messages, submit_form
 from .conftest import login
 
 pytestmark = pytest.mark.e2e
@@ -23,24 +24,8 @@ trailer << /Root 1 0 R >>
 """
 
 
-def logout(page):
-    with page.expect_navigation():
-        page.locator("form[action$='/logout/'] button").click()
-    assert page.locator("form[action$='/logout/']").count() == 0
-
-
 def status_badge(page) -> str:
     return page.locator("main h1 .badge").inner_text().strip()
-
-
-def messages(page) -> str:
-    box = page.locator("main ul.messages")
-    return box.inner_text() if box.count() else ""
-
-
-def submit_form(page, selector: str):
-    with page.expect_navigation():
-        page.locator(selector).click()
 
 
 def test_declare_return_resubmit_approve(page, live_server, demo, shot, tmp_path):

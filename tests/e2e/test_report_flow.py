@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from .browser import logout, messages, submit_form
 from .conftest import login
 
 pytestmark = pytest.mark.e2e
@@ -33,25 +34,9 @@ def tiny_png() -> bytes:
     )
 
 
-def logout(page):
-    with page.expect_navigation():
-        page.locator("form[action$='/logout/'] button").click()
-    assert page.locator("form[action$='/logout/']").count() == 0
-
-
 def status_badge(page) -> str:
     """The report's status badge in the page title (the other badge is its deadline state)."""
     return page.locator("main h1 .badge[class*='status-']").inner_text().strip()
-
-
-def messages(page) -> str:
-    box = page.locator("main ul.messages")
-    return box.inner_text() if box.count() else ""
-
-
-def submit_form(page, selector: str):
-    with page.expect_navigation():
-        page.locator(selector).click()
 
 
 def open_report_form(page, live_server, report):
