@@ -197,9 +197,9 @@ def test_signup_page_is_public_for_anonymous_only(world, client_for, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_report_pages_follow_scope(world, client_for, role):
-    from competitions.models import ProgressReport
-
     import datetime
+
+    from competitions.models import ProgressReport
 
     report = ProgressReport.objects.create(
         project=world.project_a,
