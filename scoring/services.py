@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from .models import (
     Criterion,
+    CriterionWeight,
     EvaluatorAssignment,
     LockEvent,
     Score,
@@ -170,3 +171,74 @@ def _require_staff_of(zone, user):
         return
     if role != "organiser" or not manages_campaign.test(user, zone.campaign):
         raise PermissionDenied(_("Only the campaign's competition office can do this."))
+
+
+def copy_criteria_set(zone, key: str, user) -> list[Criterion]:
+    """Copy a common criteria set (六比, 三比三赛, 五比) into a zone as judgement criteria
+    out of 100, with equal weights in every stage. Criteria the zone has already (by code)
+    are left as they are."""
+    from .templates_sets import CRITERIA_SETS
+
+    _require_staff_of(zone, user)
+    if key not in CRITERIA_SETS:
+        raise ValidationError(_("Unknown criteria set."))
+    _label, lines = CRITERIA_SETS[key]
+    with transaction.atomic():
+        existing = set(zone.criteria.values_list("code", flat=True))
+        created = Criterion.objects.bulk_create(
+            Criterion(zone=zone, code=code, name=name, order=order)
+            for order, (code, name) in enumerate(lines)
+            if code not in existing
+        )
+        if not existing:
+            share = (Decimal(1) / len(created)).quantize(Decimal("0.0001"))
+            for stage in zone.campaign.stages.all():
+                weights = [share] * len(created)
+                weights[0] += Decimal(1) - share * len(created)  # add up to exactly 1
+                CriterionWeight.objects.bulk_create(
+                    CriterionWeight(stage=stage, criterion=c, weight=w)
+                    for c, w in zip(created, weights, strict=True)
+                )
+    return created
+
+
+def set_stage_weights(zone, stage, weights: dict, user) -> None:
+    """Replace a stage's criterion weights in a zone. They must add up to exactly 1 over the
+    zone's judgement and measurement criteria; otherwise nothing is saved (no silent
+    renormalisation)."""
+    _require_staff_of(zone, user)
+    criteria = {c.pk: c for c in zone.criteria.exclude(kind=Criterion.Kind.VETO)}
+    values = {}
+    for criterion, raw in weights.items():
+        pk = getattr(criterion, "pk", criterion)
+        if pk not in criteria:
+            raise ValidationError(_("This criterion does not belong to the zone."))
+        try:
+            value = Decimal(str(raw))
+        except (InvalidOperation, ValueError) as error:
+            raise ValidationError(_("Enter a number.")) from error
+        if not value.is_finite() or not 0 <= value <= 1:
+            raise ValidationError(_("A weight lies between 0 and 1."))
+        values[pk] = value
+    total = sum(values.values(), Decimal(0))
+    if total != 1:
+        raise ValidationError(
+            _("The weights of a stage must add up to 1; these add up to %(total)s.")
+            % {"total": format(total.normalize(), "f")}
+        )
+    with transaction.atomic():
+        CriterionWeight.objects.filter(stage=stage, criterion__zone=zone).delete()
+        CriterionWeight.objects.bulk_create(
+            CriterionWeight(stage=stage, criterion_id=pk, weight=value)
+            for pk, value in values.items()
+        )
+
+
+def check_stage_weights(campaign) -> None:
+    """The stage weights of a campaign must add up to exactly 1."""
+    total = sum((s.weight for s in campaign.stages.all()), Decimal(0))
+    if total != 1:
+        raise ValidationError(
+            _("The stage weights must add up to 1; they add up to %(total)s.")
+            % {"total": format(total.normalize(), "f")}
+        )
