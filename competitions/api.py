@@ -135,16 +135,10 @@ class ProjectSerializer(serializers.ModelSerializer):
             self.fields["team"].queryset = user.unit.teams.all()
 
     def validate_milestones(self, rows):
-        periods = [row["period"].replace(day=1) for row in rows]
-        if len(periods) != len(set(periods)):
-            raise serializers.ValidationError(_("Each month may appear only once."))
-        ordered = sorted(zip(periods, (row["planned_percent"] for row in rows), strict=True))
-        for (_month, earlier), (month, later) in zip(ordered, ordered[1:], strict=False):
-            if later < earlier:
-                raise serializers.ValidationError(
-                    _("Planned progress cannot go down: %(month)s is lower than the month before.")
-                    % {"month": month.strftime("%Y-%m")}
-                )
+        try:
+            services.check_milestone_plan([(r["period"], r["planned_percent"]) for r in rows])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
         return rows
 
     def validate(self, data):
@@ -376,7 +370,7 @@ class ProjectViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModelM
     def decide(self, request):
         body = BulkDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if queries.user_role(request.user) not in ("organiser", "superuser"):
+        if not rules.is_office_staff(request.user):
             raise PermissionDenied(_("Only competition office staff can do this."))
         projects = self.get_queryset().filter(pk__in=body.validated_data["projects"])
         done, refused = services.decide_many(
@@ -447,16 +441,13 @@ class ReportSerializer(serializers.ModelSerializer):
         return reporting.cell_state(report, timezone.localdate())
 
     def validate(self, data):
-        found = data.get("hidden_dangers_found", getattr(self.instance, "hidden_dangers_found", 0))
-        fixed = data.get("hidden_dangers_fixed", getattr(self.instance, "hidden_dangers_fixed", 0))
-        if fixed > found:
-            raise serializers.ValidationError(
-                {
-                    "hidden_dangers_fixed": _(
-                        "Hidden dangers fixed cannot exceed hidden dangers found."
-                    )
-                }
-            )
+        # The model's own rule, on the figures as they would be saved.
+        figures = ("hidden_dangers_found", "hidden_dangers_fixed")
+        report = ProgressReport(**{f: data.get(f, getattr(self.instance, f, 0)) for f in figures})
+        try:
+            report.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
         return data
 
 

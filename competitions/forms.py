@@ -12,6 +12,7 @@ from .models import (
     Unit,
     Zone,
 )
+from .services import check_milestone_plan
 
 
 class DeclarationForm(forms.ModelForm):
@@ -76,27 +77,15 @@ class MilestoneForm(forms.ModelForm):
 class BaseMilestoneFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
-        rows = []
-        for form in self.forms:
-            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
-            period, percent = (
-                form.cleaned_data.get("period"),
-                form.cleaned_data.get("planned_percent"),
-            )
-            if period is None or percent is None:
-                continue
-            rows.append((period.replace(day=1), percent))
-        periods = [period for period, _percent in rows]
-        if len(periods) != len(set(periods)):
-            raise forms.ValidationError(_("Each month may appear only once."))
-        rows.sort()
-        for (_p1, earlier), (period, later) in zip(rows, rows[1:], strict=False):
-            if later < earlier:
-                raise forms.ValidationError(
-                    _("Planned progress cannot go down: %(month)s is lower than the month before.")
-                    % {"month": period.strftime("%Y-%m")}
-                )
+        rows = [
+            (form.cleaned_data["period"], form.cleaned_data["planned_percent"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("period") is not None
+            and form.cleaned_data.get("planned_percent") is not None
+        ]
+        check_milestone_plan(rows)
 
 
 MilestoneFormSet = inlineformset_factory(
@@ -198,27 +187,9 @@ class ReportForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["actual_percent"].widget.attrs.update(min=0, max=100, step="0.01")
         self.fields["proposals_benefit"].widget.attrs.update(min=0, step="0.01")
-        for name in (
-            "workers",
-            "hidden_dangers_found",
-            "hidden_dangers_fixed",
-            "safety_incidents",
-            "quality_issues",
-            "proposals",
-            "innovations",
-            "people_trained",
-        ):
-            self.fields[name].widget.attrs.update(min=0)
-
-    def clean(self):
-        data = super().clean()
-        found, fixed = data.get("hidden_dangers_found"), data.get("hidden_dangers_fixed")
-        if found is not None and fixed is not None and fixed > found:
-            self.add_error(
-                "hidden_dangers_fixed",
-                _("Hidden dangers fixed cannot exceed hidden dangers found."),
-            )
-        return data
+        for name in ProgressReport.FIGURES:
+            # The model's clean() checks found ≥ fixed; a ModelForm runs it.
+            self.fields[name].widget.attrs.setdefault("min", 0)
 
 
 ReportAttachmentFormSet = inlineformset_factory(

@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.http import HttpResponse
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import imports
-from .queries import user_role
+from .rules import require_office_staff
 from .validators import UploadValidator
 
 TOKEN_SALT = "competitions.unit-import"
@@ -31,11 +30,6 @@ class UploadForm(forms.Form):
         label=gettext_lazy("Excel file (.xlsx)"),
         validators=[UploadValidator(kinds=("xlsx",))],
     )
-
-
-def _require_organiser(user) -> None:
-    if user_role(user) not in ("organiser", "superuser"):
-        raise PermissionDenied(_("Only competition office staff can import units."))
 
 
 def _render(request, *, form=None, plan=None, token=None, status=200):
@@ -54,7 +48,7 @@ def _render(request, *, form=None, plan=None, token=None, status=200):
 
 @login_required
 def import_template(request):
-    _require_organiser(request.user)
+    require_office_staff(request.user)
     response = HttpResponse(imports.build_template(request.user), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename="单位职工导入模板.xlsx"
@@ -64,7 +58,7 @@ def import_template(request):
 
 @login_required
 def import_units(request):
-    _require_organiser(request.user)
+    require_office_staff(request.user)
     if request.method == "POST" and "token" in request.POST:
         return _confirm(request)
     if request.method != "POST":

@@ -14,7 +14,6 @@ from operator import itemgetter
 
 import django_filters
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import HttpResponse
@@ -32,6 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from . import queries, reporting
 from .filters import _campaigns, _organisations, _zones
 from .models import ProgressReport, Project
+from .rules import require_office_staff
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROJECTS_PER_PAGE = 50
@@ -101,11 +101,6 @@ class ReportGridFilter(django_filters.FilterSet):
         return queryset.filter(unit__organisation__path__startswith=value.path)
 
 
-def _require_staff(user) -> None:
-    if queries.user_role(user) not in ("organiser", "superuser"):
-        raise PermissionDenied(_("Only competition office staff see the report grid."))
-
-
 def _filtered_projects(request) -> tuple[ReportGridFilter, object]:
     """The running and completed projects in the user's scope that match the filters."""
     base = queries.projects_for_user(request.user).filter(status__in=GRID_STATUSES)
@@ -163,7 +158,7 @@ def _export_query(request) -> str:
 
 @login_required
 def report_grid(request):
-    _require_staff(request.user)
+    require_office_staff(request.user)
     today = timezone.localdate()
     filterset, projects = _filtered_projects(request)
     periods = _periods(projects, today)
@@ -245,7 +240,7 @@ def _xlsx_response(workbook: Workbook, filename: str) -> HttpResponse:
 @login_required
 def report_grid_export(request):
     """The grid of every filtered project (not only one page), one row per project."""
-    _require_staff(request.user)
+    require_office_staff(request.user)
     today = timezone.localdate()
     _filterset, projects = _filtered_projects(request)
     periods = _periods(projects, today)
@@ -333,7 +328,7 @@ def _figure(report, name):
 @login_required
 def report_figures_export(request):
     """Every report of the filtered projects with all its figures."""
-    _require_staff(request.user)
+    require_office_staff(request.user)
     _filterset, projects = _filtered_projects(request)
     meta = ProgressReport._meta
     workbook = Workbook(write_only=True)

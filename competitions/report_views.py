@@ -16,13 +16,10 @@ from . import queries, reporting
 from . import rules as competition_rules
 from .forms import ReportAttachmentFormSet, ReportForm, ReportReviewForm
 from .models import ProgressReport, ReportAttachment
+from .services import error_text
 from .views import _download
 
 Report = ProgressReport
-
-
-def _error_text(error) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
 @login_required
@@ -100,7 +97,7 @@ def report_edit(request, pk):
             try:
                 reporting.submit_report(report, user)
             except (PermissionDenied, ValidationError) as error:
-                messages.error(request, _("Saved, not submitted: ") + _error_text(error))
+                messages.error(request, _("Saved, not submitted: ") + error_text(error))
                 return redirect("report-edit", report.pk)
             messages.success(request, _("Report submitted."))
         else:
@@ -136,7 +133,7 @@ def report_review(request, pk):
                 form.cleaned_data["comment"],
             )
         except (PermissionDenied, ValidationError) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Report reviewed."))
     return redirect("report-detail", report.pk)

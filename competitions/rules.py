@@ -6,6 +6,8 @@ managed by the staff of their organisers and co-organisers (and the unions above
 """
 
 import rules
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from . import queries
 
@@ -106,3 +108,13 @@ def may_review(user, obj) -> bool:
 
 def may_declare(user) -> bool:
     return queries.user_role(user) == "unit"
+
+
+def is_office_staff(user) -> bool:
+    """Competition office staff (or a superuser): review queues, imports, the report grid."""
+    return queries.user_role(user) in ("organiser", "superuser")
+
+
+def require_office_staff(user) -> None:
+    if not is_office_staff(user):
+        raise PermissionDenied(_("Only competition office staff can do this."))

@@ -171,14 +171,29 @@ def decide_many(projects, action_name: str, user, comment: str = ""):
         try:
             done.append(transition(project, action_name, user, comment))
         except (PermissionDenied, ValidationError) as error:
-            refused.append((project, _error_text(error)))
+            refused.append((project, error_text(error)))
     return done, refused
 
 
-def _error_text(error) -> str:
+def error_text(error) -> str:
+    """The message of a refusal (ValidationError or PermissionDenied), for pages and lists."""
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error)
+
+
+def check_milestone_plan(rows) -> None:
+    """A plan of (month, planned %) rows: each month once, progress never going down."""
+    months = [period.replace(day=1) for period, _percent in rows]
+    if len(months) != len(set(months)):
+        raise ValidationError(_("Each month may appear only once."))
+    ordered = sorted(zip(months, (percent for _period, percent in rows), strict=True))
+    for (_month, earlier), (month, later) in zip(ordered, ordered[1:], strict=False):
+        if later < earlier:
+            raise ValidationError(
+                _("Planned progress cannot go down: %(month)s is lower than the month before.")
+                % {"month": month.strftime("%Y-%m")}
+            )
 
 
 def _check_declaration_complete(project: Project) -> None:

@@ -34,7 +34,7 @@ class HistoryMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if queries.user_role(self.request.user) in ("superuser", "organiser"):
+        if rules.is_office_staff(self.request.user):
             context["history"] = LogEntry.objects.get_for_object(self.object).select_related(
                 "actor"
             )[:50]

@@ -31,17 +31,9 @@ from .forms import (
     TransitionForm,
 )
 from .models import Campaign, CampaignRegistration, Project
+from .services import error_text
 
 REVIEW_PAGE_SIZE = 50
-
-
-def _error_text(error) -> str:
-    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-
-
-def _require_staff(user):
-    if queries.user_role(user) not in ("organiser", "superuser"):
-        raise PermissionDenied(_("Only competition office staff can do this."))
 
 
 def _declaration_page(request, project=None):
@@ -77,7 +69,7 @@ def _declaration_page(request, project=None):
             try:
                 services.transition(project, "submit", user)
             except (PermissionDenied, ValidationError) as error:
-                messages.error(request, _("Saved as a draft, not submitted: ") + _error_text(error))
+                messages.error(request, _("Saved as a draft, not submitted: ") + error_text(error))
                 return redirect("declaration-edit", project.pk)
             messages.success(request, _("Declaration submitted for review."))
         else:
@@ -122,7 +114,7 @@ def project_transition(request, pk):
                 project, form.cleaned_data["action"], request.user, form.cleaned_data["comment"]
             )
         except (PermissionDenied, ValidationError) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(
                 request,
@@ -135,7 +127,7 @@ def project_transition(request, pk):
 @login_required
 def review_queue(request):
     """Declarations waiting for a decision in the user's area, with counts per state."""
-    _require_staff(request.user)
+    competition_rules.require_office_staff(request.user)
     scoped = queries.projects_for_user(request.user)
     data = request.GET.copy()
     data.setdefault("status", Project.Status.SUBMITTED)
@@ -172,7 +164,7 @@ def review_queue(request):
 @login_required
 @require_POST
 def review_decide(request):
-    _require_staff(request.user)
+    competition_rules.require_office_staff(request.user)
     form = BulkDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose at least one declaration and a decision."))
@@ -259,7 +251,7 @@ def registration_request(request, campaign_pk):
     try:
         services.request_registration(campaign, request.user.unit, request.user)
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("Registration requested; the competition office decides."))
     return redirect("registration-list")
@@ -282,7 +274,7 @@ def registration_decide(request, pk):
                 form.cleaned_data["comment"],
             )
         except (PermissionDenied, ValidationError) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Registration decided."))
     return redirect("registration-list")
@@ -291,7 +283,7 @@ def registration_decide(request, pk):
 @login_required
 @require_POST
 def registration_invite(request):
-    _require_staff(request.user)
+    competition_rules.require_office_staff(request.user)
     form = InviteForm(
         request.POST,
         campaigns=queries.campaigns_for_user(request.user).filter(status=Campaign.Status.ACTIVE),
@@ -303,7 +295,7 @@ def registration_invite(request):
                 form.cleaned_data["campaign"], form.cleaned_data["unit"], request.user
             )
         except (PermissionDenied, ValidationError) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("The unit takes part in the campaign now."))
     else:

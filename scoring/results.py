@@ -129,7 +129,7 @@ def compute_entries(setups, project_ids=None) -> list[EntryResult]:
             "project_id", flat=True
         )
     )
-    measured = _measurements(setups, ids)
+    measured = _measurements(setups, entries)
     results = []
     for project_id, zone_id in entries:
         setup = setups[zone_id]
@@ -186,17 +186,17 @@ def _entry(setup, project_id, stats, assigned, measured, vetoed) -> EntryResult:
     )
 
 
-def _measurements(setups, project_ids) -> dict:
-    """(project, stage, criterion) -> percentage for the measurement criteria."""
-    wanted = [(s, c) for s in setups.values() for c in s.measurement]
-    if not wanted or not project_ids:
+def _measurements(setups, entries) -> dict:
+    """(project, stage, criterion) -> percentage for the measurement criteria of each entry's
+    own zone, from its progress reports (one query)."""
+    measured_zones = {zone_id for zone_id, setup in setups.items() if setup.measurement}
+    wanted = [(pk, zone_id) for pk, zone_id in entries if zone_id in measured_zones]
+    if not wanted:
         return {}
     reports = defaultdict(list)
-    for report in ProgressReport.objects.filter(project_id__in=project_ids).only(
+    for report in ProgressReport.objects.filter(project_id__in=[pk for pk, _z in wanted]).only(
         "project_id",
         "period_end",
-        "due_date",
-        "status",
         "late",
         "planned_percent",
         "actual_percent",
@@ -205,10 +205,13 @@ def _measurements(setups, project_ids) -> dict:
     ):
         reports[report.project_id].append(report)
     measured = {}
-    for setup, criterion in wanted:
-        for project_id, rows in reports.items():
-            for stage in setup.stages:
-                in_stage = [r for r in rows if stage.start_date <= r.period_end <= stage.end_date]
+    for project_id, zone_id in wanted:
+        setup = setups[zone_id]
+        for stage in setup.stages:
+            in_stage = [
+                r for r in reports[project_id] if stage.start_date <= r.period_end <= stage.end_date
+            ]
+            for criterion in setup.measurement:
                 measured[(project_id, stage.pk, criterion.pk)] = measure(criterion, in_stage)
     return measured
 
@@ -224,9 +227,8 @@ def measure(criterion, reports) -> Fraction:
         ]
         points = sum(ratios, Fraction(0)) / len(ratios) * maximum if ratios else Fraction(0)
     elif criterion.measure == Criterion.Measure.ON_TIME_RATE:
-        due = [r for r in reports]
-        on_time = [r for r in due if r.first_submitted_at is not None and not r.late]
-        points = Fraction(len(on_time), len(due)) * maximum if due else Fraction(0)
+        on_time = [r for r in reports if r.first_submitted_at is not None and not r.late]
+        points = Fraction(len(on_time), len(reports)) * maximum if reports else Fraction(0)
     else:  # safety record
         incidents = sum(r.safety_incidents for r in reports)
         points = max(maximum - engine.exact(criterion.penalty_per_incident) * incidents, 0)

@@ -53,3 +53,69 @@ def test_campaign_stage_weights_checked(world):
     )
     with pytest.raises(ValidationError, match="1.6"):
         check_stage_weights(world.campaign)
+
+
+def test_measurement_criteria_from_the_stage_reports(world):
+    import datetime
+
+    from competitions.models import ProgressReport
+    from scoring.models import FinalResult
+    from scoring.results import recompute
+    from scoring.services import save_scores
+
+    d = datetime.date
+    stage = world.stage  # 2026-01-01 .. 2026-06-30, weight 1
+    judged = Criterion.objects.create(zone=world.zone, code="quality", name="比质量")
+    progress = Criterion.objects.create(
+        zone=world.zone,
+        code="progress",
+        name="比进度",
+        kind="measurement",
+        measure="progress_ratio",
+    )
+    on_time = Criterion.objects.create(
+        zone=world.zone,
+        code="on_time",
+        name="按时填报",
+        kind="measurement",
+        measure="on_time_rate",
+    )
+    safety = Criterion.objects.create(
+        zone=world.zone,
+        code="safety",
+        name="安全",
+        kind="measurement",
+        measure="safety_record",
+        penalty_per_incident=30,
+    )
+    for criterion, weight in (
+        (judged, "0.25"),
+        (progress, "0.25"),
+        (on_time, "0.25"),
+        (safety, "0.25"),
+    ):
+        CriterionWeight.objects.create(stage=stage, criterion=criterion, weight=weight)
+    submitted = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    for month, planned, actual, late, incidents in [
+        (1, 20, 10, False, 1),  # ratio 0.5
+        (2, 40, 50, True, 0),  # ratio capped at 1; late
+        (7, 90, 0, False, 5),  # outside the stage: ignored
+    ]:
+        ProgressReport.objects.create(
+            project=world.project_a,
+            period_start=d(2026, month, 1),
+            period_end=d(2026, month, 28),
+            due_date=d(2026, month + 1, 5),
+            planned_percent=planned,
+            actual_percent=actual,
+            late=late,
+            safety_incidents=incidents,
+            first_submitted_at=submitted,
+            status="accepted",
+        )
+    assignment = world.users["evaluator"].assignments.get(project=world.project_a)
+    save_scores(assignment, {judged: "80"}, world.users["evaluator"], submit=True)
+    recompute(zones=type(world.zone).objects.filter(pk=world.zone.pk))
+    # progress 75 (mean of 0.5 and 1), on time 50 (1 of 2), safety 70 (100 − 30 × 1)
+    result = FinalResult.objects.get(project=world.project_a)
+    assert result.score == Decimal("68.75")  # (80 + 75 + 50 + 70) / 4
