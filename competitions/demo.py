@@ -6,6 +6,7 @@ Every record is looked up by its natural key and only created when missing, so r
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -378,6 +379,11 @@ USERS = [
     ("hotel", "西子湖大酒店 · 李娜", "unit", None, "杭州西子湖大酒店有限公司", False),
     ("builder", "钱塘建设 · 张强", "unit", None, "浙江钱塘建设集团有限公司", False),
     ("evaluator", "评委 · 赵教授", "evaluator", "萧山区总工会", None, False),
+    # External experts (no union organisation): they have scored the first zone already.
+    ("expert1", "评委 · 钱高工", "evaluator", None, None, False),
+    ("expert2", "评委 · 孙总工", "evaluator", None, None, False),
+    ("expert3", "评委 · 李监理", "evaluator", None, None, False),
+    ("expert4", "评委 · 周教授", "evaluator", None, None, False),
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
@@ -605,7 +611,9 @@ def build_demo() -> dict[str, int]:
             user.save(update_fields=["password"])
         created["users"] += was_created
 
-    _assign_demo_evaluator(campaign, User.objects.get(username="evaluator"))
+    _demo_scoring(
+        campaign, {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
+    )
     return created
 
 
@@ -716,14 +724,55 @@ def _demo_reports(project):
     ProgressReport.objects.bulk_create(reports)
 
 
-def _assign_demo_evaluator(campaign, evaluator):
-    from scoring.services import assign_evaluator
+# The 六比 weights of SCORING.md's first worked example, per stage order.
+DEMO_WEIGHTS = {
+    1: {"progress": "0.30", "quality": "0.20", "safety": "0.20"},
+    2: {"progress": "0.15", "quality": "0.20", "safety": "0.35"},
+}
+DEMO_GRADE_BANDS = [["95", "优秀"], ["90", "良好"], ["80", "达标"], ["0", "不达标"]]
 
-    stage = campaign.stages.order_by("order").first()
-    projects = (
-        Project.objects.filter(campaign=campaign, zone__name="场馆建设", status="running")
-        .exclude(unit__organisation__path__startswith=evaluator.organisation.path)
-        .select_related("unit__organisation")
+
+def _demo_scoring(campaign, users):
+    """Scoring of the 场馆建设 zone: the 六比 criteria with the weights of SCORING.md, grade
+    bands, four external experts who have submitted their scores in both stages, and the demo
+    evaluator with the entries they may score (not those of 萧山, their own district) still
+    to do. Idempotent: nothing is added where the zone has criteria already."""
+    from scoring.models import ScoringRules
+    from scoring.results import ENTRY_STATUSES, recompute
+    from scoring.services import assign_evaluator, copy_criteria_set, save_scores, set_stage_weights
+
+    zone = campaign.zones.get(name="场馆建设")
+    ScoringRules.objects.get_or_create(
+        campaign=campaign, defaults={"grade_bands": DEMO_GRADE_BANDS, "tie_break_codes": ["safety"]}
     )
-    for project in projects:
-        assign_evaluator(evaluator=evaluator, project=project, stage=stage)
+    if zone.criteria.exists():
+        return
+    admin = users["admin"]
+    criteria = {c.code: c for c in copy_criteria_set(zone, "liubi", admin)}
+    stages = list(campaign.stages.order_by("order"))
+    for stage in stages:
+        weights = dict.fromkeys(criteria, "0.10") | DEMO_WEIGHTS[stage.order]
+        set_stage_weights(zone, stage, {criteria[c]: w for c, w in weights.items()}, admin)
+    entries = list(
+        zone.projects.filter(status__in=ENTRY_STATUSES)
+        .select_related("unit__organisation")
+        .order_by("pk")
+    )
+    experts = [users[f"expert{n}"] for n in range(1, 5)]
+    for stage in stages:
+        for number, project in enumerate(entries):
+            for offset, expert in enumerate(experts):
+                assignment = assign_evaluator(evaluator=expert, project=project, stage=stage)
+                values = {
+                    criterion: Decimal(
+                        78 + (number * 7 + index * 3 + offset * 5 + stage.order * 2) % 20
+                    )
+                    + Decimal("0.5") * (offset % 2)
+                    for index, criterion in enumerate(criteria.values())
+                }
+                save_scores(assignment, values, expert, submit=True)
+    evaluator = users["evaluator"]
+    for project in entries:
+        if not project.unit.organisation.path.startswith(evaluator.organisation.path):
+            assign_evaluator(evaluator=evaluator, project=project, stage=stages[0])
+    recompute(zones=type(zone).objects.filter(pk=zone.pk))

@@ -11,18 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import imports
+from .excel import xlsx_bytes_response
 from .rules import require_office_staff
 from .validators import UploadValidator
 
 TOKEN_SALT = "competitions.unit-import"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(forms.Form):
@@ -49,11 +47,7 @@ def _render(request, *, form=None, plan=None, token=None, status=200):
 @login_required
 def import_template(request):
     require_office_staff(request.user)
-    response = HttpResponse(imports.build_template(request.user), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename="单位职工导入模板.xlsx"
-    )
-    return response
+    return xlsx_bytes_response(imports.build_template(request.user), "单位职工导入模板.xlsx")
 
 
 @login_required

@@ -7,7 +7,6 @@ one aggregate for the totals of the whole filtered set.
 """
 
 import datetime
-import io
 import itertools
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -16,11 +15,9 @@ import django_filters
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,11 +26,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from . import queries, reporting
+from .excel import header_row, xlsx_response
 from .filters import _campaigns, _organisations, _zones
 from .models import ProgressReport, Project
 from .rules import require_office_staff
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROJECTS_PER_PAGE = 50
 GRID_STATUSES = (Project.Status.RUNNING, Project.Status.COMPLETED)
 PROJECT_ORDER = ("campaign__title", "zone__order", "zone__name", "unit__name", "title", "pk")
@@ -214,28 +211,6 @@ def report_grid(request):
 
 # --- Excel exports -------------------------------------------------------------------------
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="F2F4F7")
-
-
-def _header(sheet, titles) -> None:
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cells.append(cell)
-    sheet.append(cells)
-
-
-def _xlsx_response(workbook: Workbook, filename: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
-    )
-    return response
-
 
 @login_required
 def report_grid_export(request):
@@ -256,7 +231,7 @@ def report_grid_export(request):
         for letter, width in zip("ABCD", (24, 14, 28, 32), strict=True):
             sheet.column_dimensions[letter].width = width
         labels = {key: str(state.label) for key, state in STATES.items()}
-        _header(
+        header_row(
             sheet,
             [_("Campaign"), _("Zone"), _("Unit"), _("Project")] + [p.label for p in periods],
         )
@@ -291,7 +266,7 @@ def report_grid_export(request):
                 row.append(cell)
             sheet.append(row)
         filename = _("Report grid %(date)s.xlsx") % {"date": today.isoformat()}
-    return _xlsx_response(workbook, filename)
+    return xlsx_response(workbook, filename)
 
 
 FIGURE_FIELDS = (
@@ -337,7 +312,7 @@ def report_figures_export(request):
         sheet.freeze_panes = "F2"
         for letter, width in zip("ABCDE", (24, 14, 28, 32, 16), strict=True):
             sheet.column_dimensions[letter].width = width
-        _header(
+        header_row(
             sheet,
             [_("Campaign"), _("Zone"), _("Unit"), _("Project"), capfirst(_("reporting period"))]
             + [capfirst(meta.get_field(name).verbose_name) for name in FIGURE_FIELDS],
@@ -365,4 +340,4 @@ def report_figures_export(request):
                 row.append(value)
             sheet.append(row)
         filename = _("Report figures %(date)s.xlsx") % {"date": timezone.localdate().isoformat()}
-    return _xlsx_response(workbook, filename)
+    return xlsx_response(workbook, filename)

@@ -214,6 +214,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "competitions.models.Project.Status",
         "CampaignStatusEnum": "competitions.models.Campaign.Status",
+        "CriterionKindEnum": "scoring.models.Criterion.Kind",
+        "CriterionMeasureEnum": "scoring.models.Criterion.Measure",
     },
 }
 

@@ -9,15 +9,26 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from competitions import api as competitions_api
+from scoring import api as scoring_api
 
 router = DefaultRouter()
 router.register("organisations", competitions_api.OrganisationViewSet, basename="organisation")
 router.register("campaigns", competitions_api.CampaignViewSet, basename="campaign")
+# Scoring actions on a zone (ranking, locks, weights) share the ``zones/`` prefix; registered
+# first so the API root's "zones" link still names the zone list.
+router.register("zones", scoring_api.ZoneScoringViewSet, basename="zone-scoring")
 router.register("zones", competitions_api.ZoneViewSet, basename="zone")
 router.register("stages", competitions_api.StageViewSet, basename="stage")
 router.register("units", competitions_api.UnitViewSet, basename="unit")
 router.register("projects", competitions_api.ProjectViewSet, basename="project")
 router.register("reports", competitions_api.ReportViewSet, basename="report")
+router.register("criteria", scoring_api.CriterionViewSet, basename="criterion")
+router.register(
+    "criterion-weights", scoring_api.CriterionWeightViewSet, basename="criterion-weight"
+)
+router.register("assignments", scoring_api.AssignmentViewSet, basename="assignment")
+router.register("scores", scoring_api.ScoreViewSet, basename="score")
+router.register("results", scoring_api.ResultViewSet, basename="result")
 
 
 def healthz(request):
@@ -30,6 +41,7 @@ def healthz(request):
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("", include("competitions.urls")),
+    path("scoring/", include("scoring.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ class ScoringConfig(AppConfig):
     def ready(self):
         from competitions.audit import audit
 
-        from .models import EvaluatorAssignment
+        from .models import EvaluatorAssignment, Veto
 
         audit(EvaluatorAssignment)
+        audit(Veto)

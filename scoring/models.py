@@ -252,7 +252,16 @@ class Score(models.Model):
 
 
 class Veto(models.Model):
-    """A veto item (一票否决) raised against an entry; it counts once staff confirm it."""
+    """A veto item (一票否决) raised against an entry; it counts once staff confirm it.
+
+    ``confirmed_at`` is set only when staff confirm the veto, so results count a veto by it;
+    a rejected veto keeps who rejected it and why.
+    """
+
+    class Status(models.TextChoices):
+        RAISED = "raised", _("Awaiting decision")
+        CONFIRMED = "confirmed", _("Veto confirmed")
+        REJECTED = "rejected", _("Veto rejected")
 
     project = models.ForeignKey(
         "competitions.Project",
@@ -287,12 +296,34 @@ class Veto(models.Model):
         related_name="+",
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RAISED, db_index=True
+    )
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rejected by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("veto")
         verbose_name_plural = _("vetoes")
         ordering = ["-created_at"]
+        constraints = [
+            # A veto item stands against an entry once: raised again only after a rejection.
+            models.UniqueConstraint(
+                fields=["project", "criterion"],
+                condition=Q(status__in=["raised", "confirmed"]),
+                name="veto_open_once_per_item",
+                violation_error_message=_("This veto item is already raised against this entry."),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.criterion} · {self.project}"

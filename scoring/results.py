@@ -1,23 +1,42 @@
 """Computing, storing and ranking results (SCORING.md), in bulk.
 
-``recompute`` reads every submitted score with one grouped query (count, sum, min and max
-per entry, stage and criterion), does the exact arithmetic of ``engine`` in memory and writes
-the stage and final results with one upsert each; ranks are then rewritten only where they
-changed. The same path serves a whole campaign and a single entry after a score is saved.
+``recompute`` reads every submitted score with one grouped query (count, sum, min and max per
+entry, stage and criterion) and the number of evaluators assigned with another, does the
+arithmetic of SCORING.md in memory, ranks each zone in memory and writes only the rows that
+changed. The same path serves a whole campaign and a single entry after a score is saved
+(then the zone's other stored results are read back to rank it).
+
+Exact and fast: scores have at most 2 decimals, so the grouped query returns sums, minima and
+maxima in integer hundredths, and every value after that (aggregates, percentages, stage,
+final and tie-break scores) is kept as an exact ratio of two integers: the very numbers
+``engine``'s Fractions give (the tests compare them), without building a Fraction for each
+of the hundreds of thousands of criteria. Values are rounded half-up only where they are
+stored. ``EntryResult`` still hands out Fractions to readers such as the explanation page.
+
+Writes: rows are compared with the stored ones and only new or changed rows are written,
+with one upsert per table; on PostgreSQL a large set goes through COPY into a temporary
+table (Django's ``bulk_create`` spends seconds quoting arrays for tens of thousands of rows).
 """
 
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
+from math import floor, gcd, lcm
 
-from django.db import transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Count, Max, Min, Sum, TextField
+from django.db.models.functions import Cast, Round
+from django.utils import timezone
 
-from competitions.models import ProgressReport, Project, Zone
+from competitions.models import ProgressReport, Project, Stage, Zone
 
 from . import engine
 from .models import (
     Criterion,
+    CriterionWeight,
     EvaluatorAssignment,
     FinalResult,
     Score,
@@ -28,6 +47,28 @@ from .models import (
 
 ENTRY_STATUSES = (Project.Status.APPROVED, Project.Status.RUNNING, Project.Status.COMPLETED)
 DEFAULT_RULES = ScoringRules()
+# From this many rows on, PostgreSQL receives an upsert through COPY and a temporary table.
+COPY_FROM_ROWS = 500
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """A stage's arithmetic in integers.
+
+    ``weight``: the stage weight as (numerator, denominator). ``judgement``: (criterion id,
+    q, p, spread limit, share) with max_score = p/q, the spread limit in hundredths and the
+    criterion's weight = share / ``common``. ``weights``: (criterion id, a, b), weight = a/b.
+    ``common`` is set when the stage has only judgement criteria, all with the same maximum
+    (p/q = ``maximum``): then a stage whose criteria have the same number of scores sums
+    its weighted percentages over one denominator."""
+
+    stage_id: int
+    weight: tuple
+    judgement: tuple
+    measurement: tuple
+    weights: tuple
+    common: int
+    maximum: tuple
 
 
 @dataclass
@@ -52,13 +93,70 @@ class ZoneSetup:
         by_code = {c.code: c for c in self.criteria}
         return [by_code[code] for code in self.rules.tie_break_codes if code in by_code]
 
+    @cached_property
+    def plan(self) -> list[StagePlan]:
+        threshold = engine.exact(self.rules.spread_threshold_percent)
+        maxima = {_ratio(engine.exact(c.max_score)) for c in self.judgement}
+        return [self._stage_plan(stage, threshold, maxima) for stage in self.stages]
+
+    def _stage_plan(self, stage, threshold, maxima) -> StagePlan:
+        weights = self.weights.get(stage.pk, {})
+        common = 1
+        for c in self.judgement:
+            common = lcm(common, weights.get(c.pk, Fraction(0)).denominator)
+        judgement = []
+        for c in self.judgement:
+            maximum = engine.exact(c.max_score)
+            # high − low > max × threshold / 100 in points is, in whole hundredths,
+            # high − low > floor(max × threshold).
+            limit = floor(maximum * threshold)
+            share = weights.get(c.pk, Fraction(0)) * common
+            judgement.append((c.pk, maximum.denominator, maximum.numerator, limit, int(share)))
+        uniform = not self.measurement and len(maxima) == 1
+        return StagePlan(
+            stage_id=stage.pk,
+            weight=_ratio(engine.exact(stage.weight)),
+            judgement=tuple(judgement),
+            measurement=tuple(c.pk for c in self.measurement),
+            weights=tuple((c, w.numerator, w.denominator) for c, w in weights.items()),
+            common=common if uniform else 0,
+            maximum=next(iter(maxima)) if uniform else (1, 1),
+        )
+
+    @cached_property
+    def tie_break_ids(self) -> list[int]:
+        return [c.pk for c in self.tie_break_criteria()]
+
+
+def _ratio(value: Fraction) -> tuple[int, int]:
+    return value.numerator, value.denominator
+
+
+def _add(num, den, n, d):
+    """num/den + n/d as an unreduced (numerator, denominator), exact."""
+    if den == d:
+        return num + n, den
+    common = den // gcd(den, d) * d
+    return num * (common // den) + n * (common // d), common
+
+
+def _units(num, den, places) -> int:
+    """num/den (den > 0) in units of 10^-places, rounded half-up away from zero (四舍五入),
+    exactly as ``engine.round_half_up``."""
+    scaled = abs(num) * 10**places * 2 + den
+    units = scaled // (2 * den)
+    return units if num >= 0 else -units
+
+
+def rounded(num, den, places) -> Decimal:
+    """num/den rounded half-up to ``places`` decimals: ``engine.round_half_up`` on integers."""
+    return Decimal(_units(num, den, places)).scaleb(-places)
+
 
 def load_setup(zones) -> dict[int, ZoneSetup]:
     zones = list(zones.select_related("campaign"))
     campaign_ids = {z.campaign_id for z in zones}
     rules = {r.campaign_id: r for r in ScoringRules.objects.filter(campaign_id__in=campaign_ids)}
-    from competitions.models import Stage
-
     stages = defaultdict(list)
     for stage in Stage.objects.filter(campaign_id__in=campaign_ids).order_by("order", "pk"):
         stages[stage.campaign_id].append(stage)
@@ -74,8 +172,6 @@ def load_setup(zones) -> dict[int, ZoneSetup]:
         )
         for z in zones
     }
-    from .models import CriterionWeight
-
     for stage_id, criterion_id, zone_id, weight in CriterionWeight.objects.filter(
         criterion__zone__in=zones
     ).values_list("stage_id", "criterion_id", "criterion__zone_id", "weight"):
@@ -83,16 +179,57 @@ def load_setup(zones) -> dict[int, ZoneSetup]:
     return setups
 
 
-@dataclass
 class EntryResult:
-    project_id: int
-    zone_id: int
-    stages: dict  # stage id -> (score Fraction | None, complete, spread, per-criterion dict)
-    final: Fraction | None
-    complete: bool
-    vetoed: bool
-    spread_alert: bool
-    tie_break: list
+    """An entry's exact results.
+
+    ``stages``: stage id -> (score or None, complete, spread alert, {criterion id:
+    percentage}) and ``final`` (None unless complete) are Fractions, made on demand from the
+    integer ratios the computation keeps in ``ratios`` and ``final_ratio``."""
+
+    __slots__ = (
+        "project_id",
+        "zone_id",
+        "ratios",
+        "final_ratio",
+        "complete",
+        "vetoed",
+        "spread_alert",
+        "tie_break",
+    )
+
+    def __init__(self, project_id, zone_id, ratios, final_ratio, complete, vetoed, spread, tie):
+        self.project_id = project_id
+        self.zone_id = zone_id
+        self.ratios = ratios  # stage id -> ((num, den) | None, complete, spread, {c: (num, den)})
+        self.final_ratio = final_ratio
+        self.complete = complete
+        self.vetoed = vetoed
+        self.spread_alert = spread
+        self.tie_break = tie  # final percentages of the tie-break criteria, 6 decimals, as str
+
+    @property
+    def stages(self) -> dict:
+        return {
+            stage_id: (
+                None if score is None else Fraction(*score),
+                complete,
+                spread,
+                {c: Fraction(*ratio) for c, ratio in per_criterion.items()},
+            )
+            for stage_id, (score, complete, spread, per_criterion) in self.ratios.items()
+        }
+
+    @property
+    def final(self) -> Fraction | None:
+        return None if self.final_ratio is None else Fraction(*self.final_ratio)
+
+    def __repr__(self):
+        return f"EntryResult({self.project_id}, final={self.final})"
+
+
+def _cents(aggregate):
+    """An aggregate of 2-decimal scores in integer hundredths (rounded: SQLite sums floats)."""
+    return Cast(Round(aggregate * 100), BigIntegerField())
 
 
 def compute_entries(setups, project_ids=None) -> list[EntryResult]:
@@ -101,88 +238,143 @@ def compute_entries(setups, project_ids=None) -> list[EntryResult]:
     entries = Project.objects.filter(zone_id__in=zone_ids, status__in=ENTRY_STATUSES)
     if project_ids is not None:
         entries = entries.filter(pk__in=project_ids)
-    entries = list(entries.values_list("pk", "zone_id"))
+    entries = list(entries.order_by("pk").values_list("pk", "zone_id"))
     ids = [pk for pk, _zone in entries]
-    # A whole zone is filtered by zone (one indexed join), a few entries by id.
-    if project_ids is None:
-        scores = Score.objects.filter(submitted=True, project__zone_id__in=zone_ids)
-        assignments = EvaluatorAssignment.objects.filter(project__zone_id__in=zone_ids)
+    if project_ids is not None:
+        scope = {"project_id__in": ids}
+    elif _whole_campaigns(setups):
+        # Every zone of the campaigns: their stages select the rows, no join needed.
+        scope = {"stage_id__in": {s.pk for setup in setups.values() for s in setup.stages}}
     else:
-        scores = Score.objects.filter(submitted=True, project_id__in=ids)
-        assignments = EvaluatorAssignment.objects.filter(project_id__in=ids)
-    stats = {
-        (p, s, c): (n, total, low, high)
-        for p, s, c, n, total, low, high in scores.values("project_id", "stage_id", "criterion_id")
-        .annotate(n=Count("id"), total=Sum("value"), low=Min("value"), high=Max("value"))
-        .values_list("project_id", "stage_id", "criterion_id", "n", "total", "low", "high")
-        .order_by()
-    }
+        scope = {"project__zone_id__in": zone_ids}
     assigned = {
-        (p, s): n
-        for p, s, n in assignments.values("project_id", "stage_id")
-        .annotate(n=Count("id"))
-        .values_list("project_id", "stage_id", "n")
-        .order_by()
-    }
-    vetoed = set(
-        Veto.objects.filter(project_id__in=ids, confirmed_at__isnull=False).values_list(
-            "project_id", flat=True
+        row[:2]: row[2]
+        for row in _rows(
+            EvaluatorAssignment.objects.filter(**scope)
+            .values("project_id", "stage_id")
+            .annotate(n=Count("id"))
+            .values_list("project_id", "stage_id", "n")
+            .order_by()
         )
-    )
+    }
+    vetoes = Veto.objects.filter(confirmed_at__isnull=False)
+    if project_ids is not None:
+        vetoes = vetoes.filter(project_id__in=ids)
+    else:
+        vetoes = vetoes.filter(project__zone_id__in=zone_ids)
+    vetoed = set(vetoes.values_list("project_id", flat=True))
     measured = _measurements(setups, entries)
+    grouped = (
+        Score.objects.filter(submitted=True, **scope)
+        .values("project_id", "stage_id", "criterion_id")
+        .annotate(
+            n=Count("id"),
+            total=_cents(Sum("value")),
+            low=_cents(Min("value")),
+            high=_cents(Max("value")),
+        )
+        .values_list("project_id", "stage_id", "criterion_id", "n", "total", "low", "high")
+        .order_by("project_id", "stage_id", "criterion_id")
+    )
+    # Entries and groups both come in project order: each entry is computed as soon as its
+    # groups have arrived, while the database is still aggregating the next ones.
     results = []
+    rows = _rows(grouped)
+    row = next(rows, None)
     for project_id, zone_id in entries:
-        setup = setups[zone_id]
-        results.append(_entry(setup, project_id, stats, assigned, measured, project_id in vetoed))
+        while row is not None and row[0] < project_id:  # not an entry
+            row = next(rows, None)
+        stats = {}
+        while row is not None and row[0] == project_id:
+            stats[row[1], row[2]] = row[3:]
+            row = next(rows, None)
+        results.append(
+            _entry(setups[zone_id], project_id, stats, assigned, measured, project_id in vetoed)
+        )
+    for _rest in rows:  # groups of projects after the last entry
+        pass
     return results
 
 
+def _rows(queryset):
+    """The rows of an integer-valued ``values_list`` as the driver returns them (for 100,000
+    groups the ORM's per-value converters cost more than the query), streamed on
+    PostgreSQL in chunks (psycopg's ``stream``) so that they are used while the database
+    produces the next ones."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            yield from cursor.cursor.stream(sql, params, size=2000)
+        else:
+            cursor.execute(sql, params)
+            yield from cursor
+
+
+def _whole_campaigns(setups) -> bool:
+    campaign_ids = {setup.zone.campaign_id for setup in setups.values()}
+    return (
+        not Zone.objects.filter(campaign_id__in=campaign_ids).exclude(pk__in=list(setups)).exists()
+    )
+
+
 def _entry(setup, project_id, stats, assigned, measured, vetoed) -> EntryResult:
-    rules = setup.rules
-    stage_results, complete_all, spread_any = {}, bool(setup.stages), False
-    criterion_final = defaultdict(Fraction)
-    for stage in setup.stages:
-        expected = assigned.get((project_id, stage.pk), 0)
-        per_criterion, complete, spread = {}, expected > 0 or not setup.judgement, False
-        for criterion in setup.judgement:
-            row = stats.get((project_id, stage.pk, criterion.pk))
-            if row is None or row[0] < expected or expected == 0:
+    trim = setup.rules.trim_threshold
+    tie_ids = setup.tie_break_ids
+    tie = dict.fromkeys(tie_ids, (0, 1))
+    ratios, complete_all, spread_any = {}, bool(setup.stages), False
+    final_num, final_den = 0, 1
+    for plan in setup.plan:
+        stage_id = plan.stage_id
+        expected = assigned.get((project_id, stage_id), 0)
+        per_criterion, complete, spread = {}, expected > 0 or not plan.judgement, False
+        # Σ share × numerator, and the count divisor shared by every criterion (0: mixed).
+        weighted, divisor = 0, None
+        # Without an evaluator assigned, no judgement score counts.
+        for criterion_id, q, p, limit, share in plan.judgement if expected else ():
+            row = stats.get((stage_id, criterion_id))
+            if row is None or row[0] < expected:
                 complete = False
                 continue
             n, total, low, high = row
-            value = engine.aggregate_stats(n, total, low, high, rules.trim_threshold)
-            pct = engine.percentage(value, criterion.max_score)
-            too_wide = engine.spread_too_wide(
-                low, high, criterion.max_score, rules.spread_threshold_percent
-            )
-            spread = spread or too_wide
-            per_criterion[criterion.pk] = pct
-        for criterion in setup.measurement:
-            per_criterion[criterion.pk] = measured.get(
-                (project_id, stage.pk, criterion.pk), Fraction(0)
-            )
-        weights = setup.weights.get(stage.pk, {})
+            # The aggregate is num / div hundredths; percentage = aggregate / max × 100.
+            if n >= trim:  # 去掉一个最高分和一个最低分
+                num, div = total - low - high, n - 2
+            else:
+                num, div = total, n
+            per_criterion[criterion_id] = (num * q, div * p)
+            weighted += share * num
+            if divisor != div:
+                divisor = div if divisor is None else 0
+            if high - low > limit:
+                spread = True
+        for criterion_id in plan.measurement:
+            value = measured.get((project_id, stage_id, criterion_id))
+            per_criterion[criterion_id] = (0, 1) if value is None else _ratio(value)
         score = None
         if complete:
-            score = sum(
-                (w * per_criterion.get(c, Fraction(0)) for c, w in weights.items()), Fraction(0)
-            )
-            for criterion_id, pct in per_criterion.items():
-                criterion_final[criterion_id] += engine.exact(stage.weight) * pct
-        stage_results[stage.pk] = (score, complete, spread, per_criterion)
+            if plan.common and divisor:
+                p, q = plan.maximum
+                num, den = weighted * q, plan.common * divisor * p
+            else:
+                num, den = 0, 1
+                for criterion_id, a, b in plan.weights:
+                    ratio = per_criterion.get(criterion_id)
+                    if ratio is not None:
+                        num, den = _add(num, den, a * ratio[0], b * ratio[1])
+            score = (num, den)
+            sa, sb = plan.weight
+            final_num, final_den = _add(final_num, final_den, sa * num, sb * den)
+            for criterion_id in tie:
+                ratio = per_criterion.get(criterion_id)
+                if ratio is not None:
+                    tie[criterion_id] = _add(*tie[criterion_id], sa * ratio[0], sb * ratio[1])
+        ratios[stage_id] = (score, complete, spread, per_criterion)
         complete_all = complete_all and complete
         spread_any = spread_any or spread
-    final = None
-    if complete_all:
-        final = sum(
-            (engine.exact(stage.weight) * stage_results[stage.pk][0] for stage in setup.stages),
-            Fraction(0),
-        )
-    tie_break = [
-        str(engine.round_half_up(criterion_final[c.pk], 6)) for c in setup.tie_break_criteria()
-    ]
+    tie_break = [_fixed(*tie[c], 6) for c in tie_ids]
+    final = (final_num, final_den) if complete_all else None
     return EntryResult(
-        project_id, setup.zone.pk, stage_results, final, complete_all, vetoed, spread_any, tie_break
+        project_id, setup.zone.pk, ratios, final, complete_all, vetoed, spread_any, tie_break
     )
 
 
@@ -237,97 +429,245 @@ def measure(criterion, reports) -> Fraction:
 
 def recompute(zones=None, project_ids=None) -> int:
     """Recompute and store the results of ``zones`` (a Zone queryset) or of some entries
-    (``project_ids``), then re-rank their zones. Returns the number of entries computed."""
+    (``project_ids``), then re-rank their zones. Returns the number of entries computed.
+
+    Projects in scope that are not entries (any more) lose their stored results, so they
+    are not ranked."""
     if zones is None:
         zones = Zone.objects.filter(projects__pk__in=project_ids).distinct()
     setups = load_setup(zones)
     entries = compute_entries(setups, project_ids)
+    scope = None if project_ids is None else set(project_ids)
     with transaction.atomic():
-        _store(entries, setups)
-        for zone_id in {e.zone_id for e in entries} or set(setups):
-            rank_zone(setups[zone_id])
+        _store_stages(entries, list(setups), scope)
+        _store_finals(setups, {e.project_id: e for e in entries}, scope)
     return len(entries)
 
 
-def _store(entries, setups):
-    stage_rows, final_rows = [], []
-    for entry in entries:
-        for stage_id, (score, complete, spread, per_criterion) in entry.stages.items():
-            stage_rows.append(
-                StageResult(
-                    project_id=entry.project_id,
-                    stage_id=stage_id,
-                    score=None if score is None else engine.round_half_up(score, 4),
-                    complete=complete,
-                    spread_alert=spread,
-                    criteria={
-                        str(c): str(engine.round_half_up(p, 4)) for c, p in per_criterion.items()
-                    },
-                )
-            )
-        final_rows.append(
-            FinalResult(
-                project_id=entry.project_id,
-                zone_id=entry.zone_id,
-                score=None if entry.final is None else engine.round_half_up(entry.final),
-                complete=entry.complete,
-                vetoed=entry.vetoed,
-                spread_alert=entry.spread_alert,
-                tie_break=entry.tie_break,
-            )
+def _fixed(num, den, places) -> str:
+    """``str(rounded(num, den, places))``, for the 4 and 6 places stored, without a Decimal."""
+    units = _units(num, den, places)
+    if units < 0:
+        return str(rounded(num, den, places))
+    scale = 10**places
+    return f"{units // scale}.{units % scale:0{places}d}"
+
+
+def _criteria_json(per_criterion, shown) -> str:
+    """The stored per-criterion percentages (4 decimals) as JSON text, keys in the order
+    PostgreSQL's jsonb gives them back (shorter keys first: ascending ids) and in
+    ``json.dumps``'s layout, so that a stored row is compared as text. ``shown`` caches
+    the text of each ratio: a zone's percentages repeat a lot."""
+    parts = []
+    for criterion_id in sorted(per_criterion):
+        ratio = per_criterion[criterion_id]
+        text = shown.get(ratio)
+        if text is None:
+            text = shown[ratio] = _fixed(*ratio, 4)
+        parts.append(f'"{criterion_id}": "{text}"')
+    return "{" + ", ".join(parts) + "}"
+
+
+def _store_stages(entries, zone_ids, scope):
+    """Write the stage results that differ from the stored ones; drop those of projects in
+    ``scope`` (all projects of the zones when None) that are not entries."""
+    stored_rows = StageResult.objects.annotate(criteria_text=Cast("criteria", TextField()))
+    if scope is None:
+        stored_rows = stored_rows.filter(project__zone_id__in=zone_ids)
+    else:
+        stored_rows = stored_rows.filter(project_id__in=scope)
+    stored = {
+        (project_id, stage_id): (pk, (score, complete, spread, text))
+        for pk, project_id, stage_id, score, complete, spread, text in stored_rows.values_list(
+            "pk", "project_id", "stage_id", "score", "complete", "spread_alert", "criteria_text"
         )
-    StageResult.objects.bulk_create(
-        stage_rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["project", "stage"],
-        update_fields=["score", "complete", "spread_alert", "criteria", "computed_at"],
+    }
+    now = timezone.now()
+    rows, shown = [], {}
+    for entry in entries:
+        for stage_id, (score, complete, spread, per_criterion) in entry.ratios.items():
+            row = (
+                None if score is None else rounded(*score, 4),
+                complete,
+                spread,
+                _criteria_json(per_criterion, shown),
+            )
+            old = stored.pop((entry.project_id, stage_id), None)
+            if old is None or old[1] != row:
+                rows.append((entry.project_id, stage_id, *row, now))
+    computed = {e.project_id for e in entries}
+    stale = [pk for (project_id, _s), (pk, _row) in stored.items() if project_id not in computed]
+    if stale:
+        StageResult.objects.filter(pk__in=stale).delete()
+    _upsert(
+        StageResult,
+        ["project", "stage"],
+        ["score", "complete", "spread_alert", "criteria", "computed_at"],
+        rows,
     )
-    FinalResult.objects.bulk_create(
-        final_rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["project"],
-        update_fields=[
+
+
+def _store_finals(setups, computed, scope) -> int:
+    """Merge the ``computed`` entries (project id -> EntryResult) into the stored final
+    results of their zones, rank and grade each zone, and write the rows that changed.
+    Projects in ``scope`` (all projects of the zones when None) that are not entries lose
+    their row. Returns the number of rows written."""
+    stored = {
+        row[0]: row
+        for row in FinalResult.objects.filter(zone_id__in=list(setups))
+        .annotate(tie_break_text=Cast("tie_break", TextField()))
+        .values_list(
+            "project_id",
+            "zone_id",
+            "score",
+            "complete",
+            "vetoed",
+            "spread_alert",
+            "tie_break_text",
+            "rank",
+            "grade",
+        )
+    }
+    current = {}
+    for project_id, row in stored.items():
+        if scope is None or project_id in scope or project_id in computed:
+            continue  # recomputed below, or no longer an entry
+        current[project_id] = list(row)
+    for project_id, entry in computed.items():
+        final = None if entry.final_ratio is None else rounded(*entry.final_ratio, 2)
+        current[project_id] = [
+            project_id,
+            entry.zone_id,
+            final,
+            entry.complete,
+            entry.vetoed,
+            entry.spread_alert,
+            json.dumps(entry.tie_break),  # as jsonb gives it back, compared as text
+            None,
+            "",
+        ]
+    by_zone = defaultdict(list)
+    for row in current.values():
+        by_zone[row[1]].append(row)
+    ties = {project_id: entry.tie_break for project_id, entry in computed.items()}
+    for zone_id, rows in by_zone.items():
+        _rank(setups[zone_id], rows, ties)
+    stale = [p for p in stored if p not in current]
+    if stale:
+        FinalResult.objects.filter(project_id__in=stale).delete()
+    now = timezone.now()
+    changed = [
+        (*row, now)
+        for row in current.values()
+        if stored.get(row[0]) is None or list(stored[row[0]]) != row
+    ]
+    _upsert(
+        FinalResult,
+        ["project"],
+        [
             "zone",
             "score",
             "complete",
             "vetoed",
             "spread_alert",
             "tie_break",
+            "rank",
+            "grade",
             "computed_at",
         ],
+        changed,
     )
+    return len(changed)
+
+
+def _rank(setup, rows, ties):
+    """Set rank (index 7) and grade (index 8) of a zone's final rows (SCORING.md).
+
+    Tie-break values are only needed between equal scores: they are read (from ``ties``,
+    project id -> values as computed, or from the stored JSON) for those rows only."""
+    ranked_rows = [row for row in rows if row[3] and row[2] is not None]
+    shared = Counter(row[2] for row in ranked_rows) if setup.tie_break_ids else {}
+
+    def tie_break(row):
+        if shared.get(row[2], 0) < 2:
+            return ()
+        values = ties.get(row[0])
+        return tuple(Decimal(v) for v in (json.loads(row[6]) if values is None else values))
+
+    ranked = {
+        r.key: r.rank
+        for r in engine.competition_ranking((row[0], row[2], tie_break(row)) for row in ranked_rows)
+    }
+    bands, failing = setup.rules.grade_bands, setup.rules.failing_grade
+    for row in rows:
+        row[7] = ranked.get(row[0])
+        score, complete, vetoed = row[2], row[3], row[4]
+        row[8] = (
+            engine.grade_for(score if complete else None, vetoed, bands, failing)
+            if bands or vetoed
+            else ""
+        )
 
 
 def rank_zone(setup: ZoneSetup) -> int:
     """Rank the zone's complete entries and grade them; rewrite only what changed."""
-    rows = list(
-        FinalResult.objects.filter(zone=setup.zone).only(
-            "pk", "score", "complete", "vetoed", "rank", "grade", "tie_break"
+    return _store_finals({setup.zone.pk: setup}, {}, set())
+
+
+def _upsert(model, unique, fields, rows):
+    """Insert ``rows`` (tuples of the ``unique`` then the other ``fields`` values) or update
+    the rows with the same ``unique`` values, in one statement per batch."""
+    if not rows:
+        return
+    names = [*unique, *fields]
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM_ROWS:
+        _copy_upsert(model, unique, names, rows)
+        return
+    json_fields = {f for f in names if model._meta.get_field(f).get_internal_type() == "JSONField"}
+    objects = [
+        model(
+            **{
+                model._meta.get_field(name).attname: json.loads(value)
+                if name in json_fields and isinstance(value, str)
+                else value
+                for name, value in zip(names, row, strict=True)
+            }
         )
+        for row in rows
+    ]
+    model.objects.bulk_create(
+        objects,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=unique,
+        update_fields=fields,
     )
-    ranked = {
-        r.key: r.rank
-        for r in engine.competition_ranking(
-            (row.pk, row.score, tuple(engine.exact(v) for v in row.tie_break))
-            for row in rows
-            if row.complete and row.score is not None
+
+
+def _copy_upsert(model, unique, names, rows):
+    meta, quote = model._meta, connection.ops.quote_name
+    model_fields = [meta.get_field(name) for name in names]
+    columns = [quote(f.column) for f in model_fields]
+    temporary = quote(f"upsert_{meta.db_table}")
+    definition = ", ".join(
+        f"{column} {f.db_type(connection)}" for column, f in zip(columns, model_fields, strict=True)
+    )
+    json_columns = {i for i, f in enumerate(model_fields) if f.get_internal_type() == "JSONField"}
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[len(unique) :])
+    listed = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temporary} ({definition}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {temporary} ({listed}) FROM STDIN") as copy:
+            for row in rows:
+                if json_columns:
+                    row = [
+                        json.dumps(v) if i in json_columns and not isinstance(v, str) else v
+                        for i, v in enumerate(row)
+                    ]
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({listed}) SELECT {listed} FROM {temporary} "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
-    }
-    bands = setup.rules.grade_bands
-    changed = []
-    for row in rows:
-        rank = ranked.get(row.pk)
-        grade = (
-            engine.grade_for(
-                row.score if row.complete else None, row.vetoed, bands, setup.rules.failing_grade
-            )
-            if bands or row.vetoed
-            else ""
-        )
-        if (rank, grade) != (row.rank, row.grade):
-            row.rank, row.grade = rank, grade
-            changed.append(row)
-    FinalResult.objects.bulk_update(changed, ["rank", "grade"], batch_size=1000)
-    return len(changed)
+        cursor.execute(f"DROP TABLE {temporary}")

@@ -60,6 +60,17 @@ def celery_worker_thread():
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """A request in another language leaves it active in the thread; start each test in the
+    default language so message assertions do not depend on test order."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def celery_in_process_unless_marked(request):
     """Tests run tasks in-process, so they see the test's own transaction; tests marked
     ``celery_worker`` send them through the real broker to a worker when REDIS_URL is set."""
