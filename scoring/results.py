@@ -482,29 +482,24 @@ def _store_stages(entries, zone_ids, scope):
             "pk", "project_id", "stage_id", "score", "complete", "spread_alert", "criteria_text"
         )
     }
-    now = timezone.now()
-    rows, shown = [], {}
-    for entry in entries:
-        for stage_id, (score, complete, spread, per_criterion) in entry.ratios.items():
-            row = (
-                None if score is None else rounded(*score, 4),
-                complete,
-                spread,
-                _criteria_json(per_criterion, shown),
-            )
-            old = stored.pop((entry.project_id, stage_id), None)
-            if old is None or old[1] != row:
-                rows.append((entry.project_id, stage_id, *row, now))
+    now, shown = timezone.now(), {}
+    fields = ["score", "complete", "spread_alert", "criteria", "computed_at"]
+    with _Upsert(StageResult, ["project", "stage"], fields) as upsert:
+        for entry in entries:
+            for stage_id, (score, complete, spread, per_criterion) in entry.ratios.items():
+                row = (
+                    None if score is None else rounded(*score, 4),
+                    complete,
+                    spread,
+                    _criteria_json(per_criterion, shown),
+                )
+                old = stored.pop((entry.project_id, stage_id), None)
+                if old is None or old[1] != row:
+                    upsert.add((entry.project_id, stage_id, *row, now))
     computed = {e.project_id for e in entries}
     stale = [pk for (project_id, _s), (pk, _row) in stored.items() if project_id not in computed]
     if stale:
         StageResult.objects.filter(pk__in=stale).delete()
-    _upsert(
-        StageResult,
-        ["project", "stage"],
-        ["score", "complete", "spread_alert", "criteria", "computed_at"],
-        rows,
-    )
 
 
 def _store_finals(setups, computed, scope) -> int:
@@ -556,28 +551,13 @@ def _store_finals(setups, computed, scope) -> int:
     if stale:
         FinalResult.objects.filter(project_id__in=stale).delete()
     now = timezone.now()
-    changed = [
-        (*row, now)
-        for row in current.values()
-        if stored.get(row[0]) is None or list(stored[row[0]]) != row
-    ]
-    _upsert(
-        FinalResult,
-        ["project"],
-        [
-            "zone",
-            "score",
-            "complete",
-            "vetoed",
-            "spread_alert",
-            "tie_break",
-            "rank",
-            "grade",
-            "computed_at",
-        ],
-        changed,
-    )
-    return len(changed)
+    fields = ["zone", "score", "complete", "vetoed", "spread_alert", "tie_break", "rank", "grade"]
+    with _Upsert(FinalResult, ["project"], [*fields, "computed_at"]) as upsert:
+        for row in current.values():
+            old = stored.get(row[0])
+            if old is None or list(old) != row:
+                upsert.add((*row, now))
+    return upsert.count
 
 
 def _rank(setup, rows, ties):
@@ -614,60 +594,95 @@ def rank_zone(setup: ZoneSetup) -> int:
     return _store_finals({setup.zone.pk: setup}, {}, set())
 
 
-def _upsert(model, unique, fields, rows):
-    """Insert ``rows`` (tuples of the ``unique`` then the other ``fields`` values) or update
-    the rows with the same ``unique`` values, in one statement per batch."""
-    if not rows:
-        return
-    names = [*unique, *fields]
-    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM_ROWS:
-        _copy_upsert(model, unique, names, rows)
-        return
-    json_fields = {f for f in names if model._meta.get_field(f).get_internal_type() == "JSONField"}
-    objects = [
-        model(
-            **{
-                model._meta.get_field(name).attname: json.loads(value)
-                if name in json_fields and isinstance(value, str)
-                else value
-                for name, value in zip(names, row, strict=True)
-            }
+class _Upsert:
+    """Writes rows into ``model``'s table: each row (the ``unique`` then the other ``fields``
+    values, JSON as text) is inserted, or updates the row with the same ``unique`` values.
+
+    On PostgreSQL, from ``COPY_FROM_ROWS`` rows on, the rows are streamed with COPY into a
+    temporary table as they are added (the database takes them in while the next ones are
+    computed) and upserted from it in one statement when the block ends; fewer rows, or
+    another database, get one ``bulk_create`` upsert. Nothing else may use the connection
+    inside the block."""
+
+    def __init__(self, model, unique, fields):
+        self.model, self.unique, self.fields = model, unique, fields
+        self.names = [*unique, *fields]
+        self.count = 0
+        self.rows = []
+        self.copy = None
+
+    def __enter__(self):
+        return self
+
+    def add(self, row):
+        self.count += 1
+        if self.copy is not None:
+            self.copy.write_row(row)
+            return
+        self.rows.append(row)
+        if len(self.rows) >= COPY_FROM_ROWS and connection.vendor == "postgresql":
+            self._start_copy()
+
+    def _start_copy(self):
+        meta, quote = self.model._meta, connection.ops.quote_name
+        fields = [meta.get_field(name) for name in self.names]
+        self.table, self.temporary = quote(meta.db_table), quote(f"upsert_{meta.db_table}")
+        self.columns = [quote(f.column) for f in fields]
+        definition = ", ".join(
+            f"{column} {f.db_type(connection)}"
+            for column, f in zip(self.columns, fields, strict=True)
         )
-        for row in rows
-    ]
-    model.objects.bulk_create(
-        objects,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=unique,
-        update_fields=fields,
-    )
+        self.cursor = connection.cursor()
+        self.cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.temporary} ({definition}) ON COMMIT DROP"
+        )
+        listed = ", ".join(self.columns)
+        self.copying = self.cursor.cursor.copy(f"COPY {self.temporary} ({listed}) FROM STDIN")
+        self.copy = self.copying.__enter__()
+        for row in self.rows:
+            self.copy.write_row(row)
+        self.rows = []
 
+    def __exit__(self, exc_type, exc, traceback):
+        if self.copy is not None:
+            try:
+                self.copying.__exit__(exc_type, exc, traceback)
+                if exc_type is None:
+                    self._upsert_from_copy()
+            finally:
+                self.cursor.close()
+        elif exc_type is None and self.rows:
+            self._bulk_create()
+        return False
 
-def _copy_upsert(model, unique, names, rows):
-    meta, quote = model._meta, connection.ops.quote_name
-    model_fields = [meta.get_field(name) for name in names]
-    columns = [quote(f.column) for f in model_fields]
-    temporary = quote(f"upsert_{meta.db_table}")
-    definition = ", ".join(
-        f"{column} {f.db_type(connection)}" for column, f in zip(columns, model_fields, strict=True)
-    )
-    json_columns = {i for i, f in enumerate(model_fields) if f.get_internal_type() == "JSONField"}
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
-    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[len(unique) :])
-    listed = ", ".join(columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {temporary} ({definition}) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY {temporary} ({listed}) FROM STDIN") as copy:
-            for row in rows:
-                if json_columns:
-                    row = [
-                        json.dumps(v) if i in json_columns and not isinstance(v, str) else v
-                        for i, v in enumerate(row)
-                    ]
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({listed}) SELECT {listed} FROM {temporary} "
+    def _upsert_from_copy(self):
+        quote = connection.ops.quote_name
+        listed = ", ".join(self.columns)
+        conflict = ", ".join(quote(self.model._meta.get_field(n).column) for n in self.unique)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.columns[len(self.unique) :])
+        self.cursor.execute(
+            f"INSERT INTO {self.table} ({listed}) SELECT {listed} FROM {self.temporary} "
             f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
-        cursor.execute(f"DROP TABLE {temporary}")
+        self.cursor.execute(f"DROP TABLE {self.temporary}")
+
+    def _bulk_create(self):
+        meta = self.model._meta
+        fields = [meta.get_field(name) for name in self.names]
+        is_json = [f.get_internal_type() == "JSONField" for f in fields]
+        objects = [
+            self.model(
+                **{
+                    f.attname: json.loads(value) if json_text else value
+                    for f, json_text, value in zip(fields, is_json, row, strict=True)
+                }
+            )
+            for row in self.rows
+        ]
+        self.model.objects.bulk_create(
+            objects,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=self.unique,
+            update_fields=self.fields,
+        )
