@@ -5,7 +5,6 @@ The set-up is built with the services the pages use; only what is under test goe
 the API. Tests that read a message send ``Accept-Language: en``.
 """
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -13,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from competitions.models import Stage
 from scoring import services
 from scoring.models import (
     Criterion,
@@ -26,6 +24,7 @@ from scoring.models import (
 from scoring.results import recompute
 
 from .. import factories as f
+from .examples import CODES, FINAL_PUSH, PREPARATION, WEIGHTS, example_stages
 
 ROLES = [
     "anonymous",
@@ -743,50 +742,18 @@ def test_lock_state_query_count_is_constant(world):
 
 # --- SCORING.md worked example 1, through the API --------------------------------------------
 
-CODES = ["progress", "quality", "safety", "efficiency", "innovation", "integrity"]
-WEIGHTS = {
-    "筹备初期": ["0.30", "0.20", "0.20", "0.10", "0.10", "0.10"],
-    "决战期": ["0.15", "0.20", "0.35", "0.10", "0.10", "0.10"],
-}
-PREPARATION = {  # one column per evaluator
-    "progress": [90, 85, 88, 70, 95],
-    "quality": [80, 82, 84, 86, 88],
-    "safety": [90] * 5,
-    "efficiency": [70, 75, 80, 85, 90],
-    "innovation": [60, 65, 70, 75, 100],
-    "integrity": [100] * 5,
-}
-FINAL_PUSH = {
-    "safety": [80, 85, 90],
-    "quality": [88, 90, 92],
-    "progress": [95] * 3,
-    "efficiency": [70, 80, 90],
-    "innovation": [75, 80, 85],
-    "integrity": [100] * 3,
-}
-
 
 def test_worked_example_1_through_the_api(world):
     city = world.users["city"]
-    Stage.objects.filter(campaign=world.campaign).delete()
-    stages = {
-        name: Stage.objects.create(
-            campaign=world.campaign,
-            name=name,
-            order=order,
-            weight=weight,
-            start_date=datetime.date(2026, 1, 1),
-            end_date=datetime.date(2026, 12, 31),
-        )
-        for order, (name, weight) in enumerate([("筹备初期", "0.4"), ("决战期", "0.6")])
-    }
+    stages = example_stages(world.campaign)
     criteria = [
         services.save_criterion(Criterion(zone=world.zone, code=code, name=code, order=i), city)
         for i, code in enumerate(CODES)
     ]
+    by_code = {c.code: c for c in criteria}
     for name, weights in WEIGHTS.items():
         services.set_stage_weights(
-            world.zone, stages[name], dict(zip(criteria, weights, strict=True)), city
+            world.zone, stages[name], {by_code[code]: w for code, w in weights.items()}, city
         )
     project = world.project_a
     for stage_name, table in (("筹备初期", PREPARATION), ("决战期", FINAL_PUSH)):

@@ -13,11 +13,11 @@ from scoring.models import FinalResult, LockEvent, StageLock
 from scoring.results import recompute
 
 from .. import factories as f
-from .test_worked_examples import FINAL_PUSH, PREPARATION, score_entry, venue  # noqa: F401
+from .examples import FINAL_PUSH, PREPARATION, score_entry
 
 
 @pytest.fixture
-def scored(venue):  # noqa: F811
+def scored(venue):
     """Example 1's entry fully scored in both stages (final 87.24)."""
     world, stages, criteria = venue
     score_entry(world, world.project_a, stages["筹备初期"], criteria, PREPARATION)
@@ -53,7 +53,7 @@ def test_ranking_shows_score_rank_and_grade_to_staff(scored, client_for):
     assert "87.24" in response.content.decode()
 
 
-def test_ranking_marks_incomplete_entries_and_counts_them(venue, client_for):  # noqa: F811
+def test_ranking_marks_incomplete_entries_and_counts_them(venue, client_for):
     world, stages, criteria = venue
     score_entry(world, world.project_a, stages["筹备初期"], criteria, PREPARATION)
     recompute(zones=type(world.zone).objects.filter(pk=world.zone.pk))
@@ -83,7 +83,7 @@ def test_ranking_hidden_from_unit_until_every_stage_is_locked(scored, client_for
     assert client_for("unit_b").get(ranking_url(world)).context["rows"] == []
 
 
-def test_ranking_query_count_does_not_grow_with_entries(venue, client_for):  # noqa: F811
+def test_ranking_query_count_does_not_grow_with_entries(venue, client_for):
     world, stages, criteria = venue
     client = client_for("city")
 
@@ -102,7 +102,7 @@ def test_ranking_query_count_does_not_grow_with_entries(venue, client_for):  # n
     assert few == many
 
 
-def test_lock_refused_while_entries_are_incomplete(venue, client_for):  # noqa: F811
+def test_lock_refused_while_entries_are_incomplete(venue, client_for):
     world, stages, _criteria = venue
     client = english(client_for("city"))
     stage = stages["筹备初期"]

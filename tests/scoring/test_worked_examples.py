@@ -4,94 +4,13 @@ the API call: evaluators save and submit their scores, results are recomputed an
 import datetime
 from decimal import Decimal
 
-import pytest
-
-from competitions.models import Project, Stage
+from competitions.models import Project
 from scoring import engine
-from scoring.models import Criterion, CriterionWeight, FinalResult, ScoringRules, StageResult
+from scoring.models import Criterion, FinalResult, ScoringRules, StageResult
 from scoring.results import recompute
-from scoring.services import assign_evaluator, save_scores
 
 from .. import factories as f
-
-CODES = ["progress", "quality", "safety", "efficiency", "innovation", "integrity"]
-WEIGHTS = {
-    "筹备初期": {
-        "progress": "0.30",
-        "quality": "0.20",
-        "safety": "0.20",
-        "efficiency": "0.10",
-        "innovation": "0.10",
-        "integrity": "0.10",
-    },
-    "决战期": {
-        "progress": "0.15",
-        "quality": "0.20",
-        "safety": "0.35",
-        "efficiency": "0.10",
-        "innovation": "0.10",
-        "integrity": "0.10",
-    },
-}
-PREPARATION = {
-    "progress": [90, 85, 88, 70, 95],
-    "quality": [80, 82, 84, 86, 88],
-    "safety": [90] * 5,
-    "efficiency": [70, 75, 80, 85, 90],
-    "innovation": [60, 65, 70, 75, 100],
-    "integrity": [100] * 5,
-}
-FINAL_PUSH = {
-    "safety": [80, 85, 90],
-    "quality": [88, 90, 92],
-    "progress": [95] * 3,
-    "efficiency": [70, 80, 90],
-    "innovation": [75, 80, 85],
-    "integrity": [100] * 3,
-}
-
-
-@pytest.fixture
-def venue(world):
-    """场馆建设 with the 六比 and the two stages of example 1."""
-    campaign = world.campaign
-    Stage.objects.filter(campaign=campaign).delete()
-    stages = {
-        name: Stage.objects.create(
-            campaign=campaign,
-            name=name,
-            order=order,
-            weight=weight,
-            start_date=datetime.date(2026, 1, 1),
-            end_date=datetime.date(2026, 12, 31),
-        )
-        for order, (name, weight) in enumerate([("筹备初期", "0.4"), ("决战期", "0.6")])
-    }
-    criteria = {
-        code: Criterion.objects.create(zone=world.zone, code=code, name=code, order=i)
-        for i, code in enumerate(CODES)
-    }
-    for stage_name, weights in WEIGHTS.items():
-        for code, weight in weights.items():
-            CriterionWeight.objects.create(
-                stage=stages[stage_name], criterion=criteria[code], weight=weight
-            )
-    ScoringRules.objects.create(campaign=campaign)
-    return world, stages, criteria
-
-
-def score_entry(world, project, stage, criteria, table):
-    """Each column of ``table`` is one evaluator's form, saved and submitted."""
-    count = len(next(iter(table.values())))
-    for i in range(count):
-        evaluator = f.UserFactory(role="evaluator")
-        assignment = assign_evaluator(evaluator=evaluator, project=project, stage=stage)
-        save_scores(
-            assignment,
-            {criteria[code]: Decimal(values[i]) for code, values in table.items()},
-            evaluator,
-            submit=True,
-        )
+from .examples import FINAL_PUSH, PREPARATION, score_entry
 
 
 def test_example_1_two_stages(venue):
