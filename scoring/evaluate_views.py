@@ -20,12 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from competitions import reporting
-from competitions.models import Campaign
-from competitions.queries import user_role
 from competitions.rules import require_office_staff
 from competitions.services import error_text
 
-from . import services
+from . import queries, services
 from .forms import ScoreSheetForm, VetoRaiseForm, score_field_name
 from .models import Criterion, StageLock, Veto
 from .queries import assignments_for_user
@@ -196,6 +194,14 @@ def _assignment_or_404(user, pk):
     )
 
 
+def _saved(assignment) -> dict:
+    """The evaluator's saved scores of the assignment, as the form's initial values."""
+    return {
+        score_field_name(s.criterion): format(s.value.normalize(), "f")
+        for s in assignment.scores.select_related("criterion")
+    }
+
+
 @login_required
 def score(request, pk):
     """The scoring form of one entry: a draft, or submitted; read-only once the stage locks."""
@@ -236,11 +242,7 @@ def score(request, pk):
                 return redirect("scoring:score", following.pk)
         status = 400
     else:
-        initial = {
-            score_field_name(s.criterion): format(s.value.normalize(), "f")
-            for s in assignment.scores.select_related("criterion")
-        }
-        form = ScoreSheetForm(criteria, initial=initial)
+        form = ScoreSheetForm(criteria, initial=_saved(assignment))
         status = 200
     return render(
         request,
@@ -276,37 +278,16 @@ def raise_veto(request, pk):
     criteria = Criterion.objects.filter(zone_id=project.zone_id, kind="judgement").order_by(
         "order", "code"
     )
-    initial = {
-        score_field_name(s.criterion): format(s.value.normalize(), "f")
-        for s in assignment.scores.select_related("criterion")
-    }
-    form = ScoreSheetForm(criteria, initial=initial)
+    form = ScoreSheetForm(criteria, initial=_saved(assignment))
     context = _score_context(request, assignment, form, veto_form=veto_form)
     return render(request, "scoring/evaluate/score.html", context, status=400)
-
-
-def vetoes_for_staff(user):
-    """Vetoes against entries of the campaigns the user's competition office runs (or
-    co-runs): those it may confirm or reject (``services.require_staff_of``)."""
-    role = user_role(user)
-    vetoes = Veto.objects.all()
-    if role == "superuser":
-        return vetoes
-    if role != "organiser":
-        return vetoes.none()
-    own = user.organisation.path
-    co_run = Campaign.co_organisers.through.objects.filter(
-        campaign_id=OuterRef("pk"), organisation__path__startswith=own
-    )
-    campaigns = Campaign.objects.filter(Q(organiser__path__startswith=own) | Q(Exists(co_run)))
-    return vetoes.filter(project__campaign__in=campaigns)
 
 
 @login_required
 def veto_list(request):
     """Raised vetoes waiting for the competition office, and those it decided."""
     require_office_staff(request.user)
-    scoped = vetoes_for_staff(request.user)
+    scoped = queries.vetoes_for_staff(request.user)
     status = request.GET.get("status") or Veto.Status.RAISED
     counts = dict(scoped.order_by().values_list("status").annotate(n=Count("id")))
     vetoes = scoped
@@ -348,7 +329,7 @@ def veto_list(request):
 def _decide(request, pk, decide, done_message):
     require_office_staff(request.user)
     veto = get_object_or_404(
-        vetoes_for_staff(request.user).select_related("project__zone__campaign"), pk=pk
+        queries.vetoes_for_staff(request.user).select_related("project__zone__campaign"), pk=pk
     )
     try:
         decide(veto)

@@ -1,9 +1,17 @@
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
-from competitions.models import Stage
+from competitions.models import Campaign, Stage
 from competitions.queries import projects_for_user, user_role, zones_for_user
 
-from .models import Criterion, CriterionWeight, EvaluatorAssignment, FinalResult, Score, StageLock
+from .models import (
+    Criterion,
+    CriterionWeight,
+    EvaluatorAssignment,
+    FinalResult,
+    Score,
+    StageLock,
+    Veto,
+)
 
 
 def assignments_for_user(user):
@@ -72,3 +80,20 @@ def results_for_user(user):
     if role == "organiser":
         return qs
     return qs.filter(all_stages_locked())
+
+
+def vetoes_for_staff(user):
+    """Vetoes against entries of the campaigns the user's competition office runs (or
+    co-runs): those it may confirm or reject (``services.require_staff_of``)."""
+    role = user_role(user)
+    vetoes = Veto.objects.all()
+    if role == "superuser":
+        return vetoes
+    if role != "organiser":
+        return vetoes.none()
+    own = user.organisation.path
+    co_run = Campaign.co_organisers.through.objects.filter(
+        campaign_id=OuterRef("pk"), organisation__path__startswith=own
+    )
+    campaigns = Campaign.objects.filter(Q(organiser__path__startswith=own) | Q(Exists(co_run)))
+    return vetoes.filter(project__campaign__in=campaigns)
