@@ -6,9 +6,9 @@ database; the skill contests use the same functions.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 
 def exact(value) -> Fraction:
@@ -74,14 +74,13 @@ def grade_for(score: Decimal | None, vetoed: bool, bands: Iterable, failing: str
         return failing
     if score is None:
         return ""
-    for lowest, name in bands:  # highest band first
-        if score >= Decimal(str(lowest)):
+    for lowest, name in bands:  # highest band first; limits as stored (str) or Decimal
+        if score >= (lowest if isinstance(lowest, Decimal) else Decimal(str(lowest))):
             return name
     return ""
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     key: object
     rank: int
 

@@ -2,9 +2,10 @@
 
 ``recompute`` reads every submitted score with one grouped query (count, sum, min and max per
 entry, stage and criterion) and the number of evaluators assigned with another, does the
-arithmetic of SCORING.md in memory, ranks each zone in memory and writes only the rows that
-changed. The same path serves a whole campaign and a single entry after a score is saved
-(then the zone's other stored results are read back to rank it).
+arithmetic of SCORING.md in memory while the groups stream in, ranks each zone in memory and
+writes only the rows that changed. The same path serves a whole campaign and a single entry
+after a score is saved (then the zone's other stored results are read back to rank it).
+docs/benchmarks.md has the figures on a province-scale campaign.
 
 Exact and fast: scores have at most 2 decimals, so the grouped query returns sums, minima and
 maxima in integer hundredths, and every value after that (aggregates, percentages, stage,
@@ -13,20 +14,20 @@ final and tie-break scores) is kept as an exact ratio of two integers: the very 
 of the hundreds of thousands of criteria. Values are rounded half-up only where they are
 stored. ``EntryResult`` still hands out Fractions to readers such as the explanation page.
 
-Writes: rows are compared with the stored ones and only new or changed rows are written,
-with one upsert per table; on PostgreSQL a large set goes through COPY into a temporary
-table (Django's ``bulk_create`` spends seconds quoting arrays for tens of thousands of rows).
+Writes: rows are compared with the stored ones (JSON as text) and only new or changed rows
+are written (see ``_write``: COPY on PostgreSQL for thousands of rows, else one upsert).
 """
 
 import json
 from collections import Counter, defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cached_property
 from math import floor, gcd, lcm
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Count, Max, Min, Sum, TextField
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
@@ -234,6 +235,12 @@ def _cents(aggregate):
 
 def compute_entries(setups, project_ids=None) -> list[EntryResult]:
     """The exact results of every entry of the zones in ``setups`` (or of ``project_ids``)."""
+    return list(_computed(setups, project_ids))
+
+
+def _computed(setups, project_ids):
+    """``compute_entries``, one entry at a time as its scores arrive. The caller must not
+    use the database connection before the generator is exhausted."""
     zone_ids = list(setups)
     entries = Project.objects.filter(zone_id__in=zone_ids, status__in=ENTRY_STATUSES)
     if project_ids is not None:
@@ -278,36 +285,35 @@ def compute_entries(setups, project_ids=None) -> list[EntryResult]:
     )
     # Entries and groups both come in project order: each entry is computed as soon as its
     # groups have arrived, while the database is still aggregating the next ones.
-    results = []
-    rows = _rows(grouped)
+    rows = _rows(grouped, stream=True)
     row = next(rows, None)
     for project_id, zone_id in entries:
         while row is not None and row[0] < project_id:  # not an entry
             row = next(rows, None)
         stats = {}
         while row is not None and row[0] == project_id:
-            stats[row[1], row[2]] = row[3:]
+            stats[row[1], row[2]] = row
             row = next(rows, None)
-        results.append(
-            _entry(setups[zone_id], project_id, stats, assigned, measured, project_id in vetoed)
-        )
+        yield _entry(setups[zone_id], project_id, stats, assigned, measured, project_id in vetoed)
     for _rest in rows:  # groups of projects after the last entry
         pass
-    return results
 
 
-def _rows(queryset):
-    """The rows of an integer-valued ``values_list`` as the driver returns them (for 100,000
-    groups the ORM's per-value converters cost more than the query), streamed on
-    PostgreSQL in chunks (psycopg's ``stream``) so that they are used while the database
-    produces the next ones."""
+def _rows(queryset, stream=False):
+    """The rows of an integer-valued ``values_list`` as the driver returns them: for 100,000
+    groups the ORM's per-value converters cost more than the query. With ``stream``, on
+    PostgreSQL, the rows arrive in chunks (psycopg's ``stream``) and are used while the
+    database produces the next ones; the query is still counted in ``connection.queries``
+    (a query-count test sees the same queries on every database)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            yield from cursor.cursor.stream(sql, params, size=2000)
+        if stream and connection.vendor == "postgresql":
+            logged = cursor.debug_sql(sql, params) if connection.queries_logged else nullcontext()
+            with logged:
+                yield from cursor.cursor.stream(sql, params, size=2000)
         else:
             cursor.execute(sql, params)
-            yield from cursor
+            yield from cursor.fetchall()
 
 
 def _whole_campaigns(setups) -> bool:
@@ -332,10 +338,10 @@ def _entry(setup, project_id, stats, assigned, measured, vetoed) -> EntryResult:
         # Without an evaluator assigned, no judgement score counts.
         for criterion_id, q, p, limit, share in plan.judgement if expected else ():
             row = stats.get((stage_id, criterion_id))
-            if row is None or row[0] < expected:
+            if row is None or row[3] < expected:
                 complete = False
                 continue
-            n, total, low, high = row
+            _project, _stage, _criterion, n, total, low, high = row
             # The aggregate is num / div hundredths; percentage = aggregate / max × 100.
             if n >= trim:  # 去掉一个最高分和一个最低分
                 num, div = total - low - high, n - 2
@@ -363,11 +369,19 @@ def _entry(setup, project_id, stats, assigned, measured, vetoed) -> EntryResult:
                         num, den = _add(num, den, a * ratio[0], b * ratio[1])
             score = (num, den)
             sa, sb = plan.weight
-            final_num, final_den = _add(final_num, final_den, sa * num, sb * den)
+            # Stages usually share a denominator: then sums need no _add (hot loop).
+            if sb * den == final_den:
+                final_num += sa * num
+            else:
+                final_num, final_den = _add(final_num, final_den, sa * num, sb * den)
             for criterion_id in tie:
                 ratio = per_criterion.get(criterion_id)
                 if ratio is not None:
-                    tie[criterion_id] = _add(*tie[criterion_id], sa * ratio[0], sb * ratio[1])
+                    n, d = tie[criterion_id]
+                    if d == sb * ratio[1]:
+                        tie[criterion_id] = (n + sa * ratio[0], d)
+                    else:
+                        tie[criterion_id] = _add(n, d, sa * ratio[0], sb * ratio[1])
         ratios[stage_id] = (score, complete, spread, per_criterion)
         complete_all = complete_all and complete
         spread_any = spread_any or spread
@@ -436,11 +450,16 @@ def recompute(zones=None, project_ids=None) -> int:
     if zones is None:
         zones = Zone.objects.filter(projects__pk__in=project_ids).distinct()
     setups = load_setup(zones)
-    entries = compute_entries(setups, project_ids)
     scope = None if project_ids is None else set(project_ids)
     with transaction.atomic():
-        _store_stages(entries, list(setups), scope)
-        _store_finals(setups, {e.project_id: e for e in entries}, scope)
+        stages = _StageRows(list(setups), scope)
+        entries = {}
+        for entry in _computed(setups, project_ids):
+            # Compared with the stored rows while the next scores arrive.
+            stages.add(entry)
+            entries[entry.project_id] = entry
+        stages.write(entries)
+        _store_finals(setups, entries, scope)
     return len(entries)
 
 
@@ -468,38 +487,53 @@ def _criteria_json(per_criterion, shown) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def _store_stages(entries, zone_ids, scope):
-    """Write the stage results that differ from the stored ones; drop those of projects in
-    ``scope`` (all projects of the zones when None) that are not entries."""
-    stored_rows = StageResult.objects.annotate(criteria_text=Cast("criteria", TextField()))
-    if scope is None:
-        stored_rows = stored_rows.filter(project__zone_id__in=zone_ids)
-    else:
-        stored_rows = stored_rows.filter(project_id__in=scope)
-    stored = {
-        (project_id, stage_id): (pk, (score, complete, spread, text))
-        for pk, project_id, stage_id, score, complete, spread, text in stored_rows.values_list(
-            "pk", "project_id", "stage_id", "score", "complete", "spread_alert", "criteria_text"
-        )
-    }
-    now, shown = timezone.now(), {}
-    fields = ["score", "complete", "spread_alert", "criteria", "computed_at"]
-    with _Upsert(StageResult, ["project", "stage"], fields) as upsert:
-        for entry in entries:
-            for stage_id, (score, complete, spread, per_criterion) in entry.ratios.items():
-                row = (
-                    None if score is None else rounded(*score, 4),
-                    complete,
-                    spread,
-                    _criteria_json(per_criterion, shown),
-                )
-                old = stored.pop((entry.project_id, stage_id), None)
-                if old is None or old[1] != row:
-                    upsert.add((entry.project_id, stage_id, *row, now))
-    computed = {e.project_id for e in entries}
-    stale = [pk for (project_id, _s), (pk, _row) in stored.items() if project_id not in computed]
-    if stale:
-        StageResult.objects.filter(pk__in=stale).delete()
+def _tie_break_json(values) -> str:
+    """``json.dumps`` of the tie-break values (decimal strings), as jsonb gives it back, so
+    that a stored row is compared as text."""
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+class _StageRows:
+    """The stage results to write: each entry's rows, compared with the stored ones."""
+
+    FIELDS = ("score", "complete", "spread_alert", "criteria", "computed_at")
+
+    def __init__(self, zone_ids, scope):
+        stored = StageResult.objects.annotate(criteria_text=Cast("criteria", TextField()))
+        if scope is None:
+            stored = stored.filter(project__zone_id__in=zone_ids)
+        else:
+            stored = stored.filter(project_id__in=scope)
+        self.stored = {
+            (project_id, stage_id): (pk, (score, complete, spread, text))
+            for pk, project_id, stage_id, score, complete, spread, text in stored.values_list(
+                "pk", "project_id", "stage_id", "score", "complete", "spread_alert", "criteria_text"
+            )
+        }
+        self.new, self.changed = [], []
+        self.now, self.shown = timezone.now(), {}
+
+    def add(self, entry):
+        for stage_id, (score, complete, spread, per_criterion) in entry.ratios.items():
+            row = (
+                None if score is None else rounded(*score, 4),
+                complete,
+                spread,
+                _criteria_json(per_criterion, self.shown),
+            )
+            old = self.stored.pop((entry.project_id, stage_id), None)
+            if old is None:
+                self.new.append((entry.project_id, stage_id, *row, self.now))
+            elif old[1] != row:
+                self.changed.append((entry.project_id, stage_id, *row, self.now))
+
+    def write(self, computed):
+        """Write the new and changed rows; drop the stored rows of projects in scope that
+        are no longer entries (those left over once every entry was added)."""
+        stale = [pk for (project, _s), (pk, _row) in self.stored.items() if project not in computed]
+        if stale:
+            StageResult.objects.filter(pk__in=stale).delete()
+        _write(StageResult, ["project", "stage"], self.FIELDS, self.new, self.changed)
 
 
 def _store_finals(setups, computed, scope) -> int:
@@ -537,7 +571,7 @@ def _store_finals(setups, computed, scope) -> int:
             entry.complete,
             entry.vetoed,
             entry.spread_alert,
-            json.dumps(entry.tie_break),  # as jsonb gives it back, compared as text
+            _tie_break_json(entry.tie_break),
             None,
             "",
         ]
@@ -550,14 +584,16 @@ def _store_finals(setups, computed, scope) -> int:
     stale = [p for p in stored if p not in current]
     if stale:
         FinalResult.objects.filter(project_id__in=stale).delete()
-    now = timezone.now()
+    now, new, changed = timezone.now(), [], []
+    for row in current.values():
+        old = stored.get(row[0])
+        if old is None:
+            new.append((*row, now))
+        elif list(old) != row:
+            changed.append((*row, now))
     fields = ["zone", "score", "complete", "vetoed", "spread_alert", "tie_break", "rank", "grade"]
-    with _Upsert(FinalResult, ["project"], [*fields, "computed_at"]) as upsert:
-        for row in current.values():
-            old = stored.get(row[0])
-            if old is None or list(old) != row:
-                upsert.add((*row, now))
-    return upsert.count
+    _write(FinalResult, ["project"], [*fields, "computed_at"], new, changed)
+    return len(new) + len(changed)
 
 
 def _rank(setup, rows, ties):
@@ -572,13 +608,14 @@ def _rank(setup, rows, ties):
         if shared.get(row[2], 0) < 2:
             return ()
         values = ties.get(row[0])
-        return tuple(Decimal(v) for v in (json.loads(row[6]) if values is None else values))
+        return _tie_values(row[6]) if values is None else tuple(Decimal(v) for v in values)
 
     ranked = {
         r.key: r.rank
         for r in engine.competition_ranking((row[0], row[2], tie_break(row)) for row in ranked_rows)
     }
-    bands, failing = setup.rules.grade_bands, setup.rules.failing_grade
+    bands = [(Decimal(str(lowest)), name) for lowest, name in setup.rules.grade_bands]
+    failing = setup.rules.failing_grade
     for row in rows:
         row[7] = ranked.get(row[0])
         score, complete, vetoed = row[2], row[3], row[4]
@@ -589,100 +626,90 @@ def _rank(setup, rows, ties):
         )
 
 
+def _tie_values(text) -> tuple:
+    """The stored tie-break values, from their JSON text: split as ``_tie_break_json``
+    writes it (and jsonb gives it back), parsed as JSON only if it is laid out otherwise."""
+    if text == "[]":
+        return ()
+    try:
+        return tuple(Decimal(v) for v in text[2:-2].split('", "'))
+    except InvalidOperation:
+        return tuple(Decimal(v) for v in json.loads(text))
+
+
 def rank_zone(setup: ZoneSetup) -> int:
     """Rank the zone's complete entries and grade them; rewrite only what changed."""
     return _store_finals({setup.zone.pk: setup}, {}, set())
 
 
-class _Upsert:
-    """Writes rows into ``model``'s table: each row (the ``unique`` then the other ``fields``
-    values, JSON as text) is inserted, or updates the row with the same ``unique`` values.
+def _write(model, unique, fields, new, changed):
+    """Write rows into ``model``'s table: ``new`` ones (none was stored when they were read)
+    and ``changed`` ones, each a tuple of the ``unique`` then the other ``fields`` values,
+    JSON as text.
 
-    On PostgreSQL, from ``COPY_FROM_ROWS`` rows on, the rows are streamed with COPY into a
-    temporary table as they are added (the database takes them in while the next ones are
-    computed) and upserted from it in one statement when the block ends; fewer rows, or
-    another database, get one ``bulk_create`` upsert. Nothing else may use the connection
-    inside the block."""
+    On PostgreSQL, from ``COPY_FROM_ROWS`` rows on, new rows are copied straight into the
+    table (should another transaction have inserted one meanwhile, they are upserted
+    instead) and changed rows are copied into a temporary table and update the stored ones
+    in one statement: Django's ``bulk_create`` would spend seconds quoting arrays for tens
+    of thousands of rows. Fewer rows, or another database, get one ``bulk_create`` upsert."""
+    names = [*unique, *fields]
+    postgresql = connection.vendor == "postgresql"
+    if postgresql and len(new) >= COPY_FROM_ROWS:
+        try:
+            with transaction.atomic():
+                _copy(model, names, new)
+        except IntegrityError:
+            _bulk_upsert(model, unique, fields, new)
+        new = []
+    if postgresql and len(changed) >= COPY_FROM_ROWS:
+        _copy_update(model, unique, names, changed)
+        changed = []
+    if new or changed:
+        _bulk_upsert(model, unique, fields, [*new, *changed])
 
-    def __init__(self, model, unique, fields):
-        self.model, self.unique, self.fields = model, unique, fields
-        self.names = [*unique, *fields]
-        self.count = 0
-        self.rows = []
-        self.copy = None
 
-    def __enter__(self):
-        return self
+def _copy(model, names, rows, table=None):
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    sql = f"COPY {table or quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
-    def add(self, row):
-        self.count += 1
-        if self.copy is not None:
-            self.copy.write_row(row)
-            return
-        self.rows.append(row)
-        if len(self.rows) >= COPY_FROM_ROWS and connection.vendor == "postgresql":
-            self._start_copy()
 
-    def _start_copy(self):
-        meta, quote = self.model._meta, connection.ops.quote_name
-        fields = [meta.get_field(name) for name in self.names]
-        self.table, self.temporary = quote(meta.db_table), quote(f"upsert_{meta.db_table}")
-        self.columns = [quote(f.column) for f in fields]
-        definition = ", ".join(
-            f"{column} {f.db_type(connection)}"
-            for column, f in zip(self.columns, fields, strict=True)
+def _copy_update(model, unique, names, rows):
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in names]
+    columns = [quote(f.column) for f in fields]
+    table, temporary = quote(meta.db_table), quote(f"update_{meta.db_table}")
+    definition = ", ".join(
+        f"{column} {f.db_type(connection)}" for column, f in zip(columns, fields, strict=True)
+    )
+    keys = " AND ".join(f"{table}.{c} = changed.{c}" for c in columns[: len(unique)])
+    updates = ", ".join(f"{c} = changed.{c}" for c in columns[len(unique) :])
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temporary} ({definition}) ON COMMIT DROP")
+        _copy(model, names, rows, table=temporary)
+        cursor.execute(f"UPDATE {table} SET {updates} FROM {temporary} AS changed WHERE {keys}")
+        cursor.execute(f"DROP TABLE {temporary}")
+
+
+def _bulk_upsert(model, unique, fields, rows):
+    model_fields = [model._meta.get_field(name) for name in [*unique, *fields]]
+    is_json = [f.get_internal_type() == "JSONField" for f in model_fields]
+    objects = [
+        model(
+            **{
+                f.attname: json.loads(value) if json_text else value
+                for f, json_text, value in zip(model_fields, is_json, row, strict=True)
+            }
         )
-        self.cursor = connection.cursor()
-        self.cursor.execute(
-            f"CREATE TEMPORARY TABLE {self.temporary} ({definition}) ON COMMIT DROP"
-        )
-        listed = ", ".join(self.columns)
-        self.copying = self.cursor.cursor.copy(f"COPY {self.temporary} ({listed}) FROM STDIN")
-        self.copy = self.copying.__enter__()
-        for row in self.rows:
-            self.copy.write_row(row)
-        self.rows = []
-
-    def __exit__(self, exc_type, exc, traceback):
-        if self.copy is not None:
-            try:
-                self.copying.__exit__(exc_type, exc, traceback)
-                if exc_type is None:
-                    self._upsert_from_copy()
-            finally:
-                self.cursor.close()
-        elif exc_type is None and self.rows:
-            self._bulk_create()
-        return False
-
-    def _upsert_from_copy(self):
-        quote = connection.ops.quote_name
-        listed = ", ".join(self.columns)
-        conflict = ", ".join(quote(self.model._meta.get_field(n).column) for n in self.unique)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.columns[len(self.unique) :])
-        self.cursor.execute(
-            f"INSERT INTO {self.table} ({listed}) SELECT {listed} FROM {self.temporary} "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-        )
-        self.cursor.execute(f"DROP TABLE {self.temporary}")
-
-    def _bulk_create(self):
-        meta = self.model._meta
-        fields = [meta.get_field(name) for name in self.names]
-        is_json = [f.get_internal_type() == "JSONField" for f in fields]
-        objects = [
-            self.model(
-                **{
-                    f.attname: json.loads(value) if json_text else value
-                    for f, json_text, value in zip(fields, is_json, row, strict=True)
-                }
-            )
-            for row in self.rows
-        ]
-        self.model.objects.bulk_create(
-            objects,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=self.unique,
-            update_fields=self.fields,
-        )
+        for row in rows
+    ]
+    model.objects.bulk_create(
+        objects, batch_size=1000, update_conflicts=True, unique_fields=unique, update_fields=fields
+    )

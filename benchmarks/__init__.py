@@ -1,0 +1,1 @@
+"""Dataset generators and helpers for the benchmark commands (``manage.py bench_scoring``)."""
