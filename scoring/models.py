@@ -392,10 +392,19 @@ class LockEvent(models.Model):
 class StageResult(models.Model):
     """An entry's computed result in one stage, kept current when scores change."""
 
+    # The unique (project, stage) index serves lookups by project.
     project = models.ForeignKey(
-        "competitions.Project", on_delete=models.CASCADE, related_name="stage_results"
+        "competitions.Project",
+        on_delete=models.CASCADE,
+        related_name="stage_results",
+        db_index=False,
     )
-    stage = models.ForeignKey("competitions.Stage", on_delete=models.CASCADE, related_name="+")
+    # Results are derived rows, rewritten in bulk by every recompute: the database checks
+    # only the project reference at commit; stage and zone rows are removed by Django's
+    # cascade (on_delete) all the same.
+    stage = models.ForeignKey(
+        "competitions.Stage", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     score = models.DecimalField(_("stage score"), max_digits=8, decimal_places=4, null=True)
     complete = models.BooleanField(_("complete"), default=False)
     spread_alert = models.BooleanField(_("spread alert"), default=False)
@@ -419,8 +428,13 @@ class FinalResult(models.Model):
     project = models.OneToOneField(
         "competitions.Project", on_delete=models.CASCADE, related_name="final_result"
     )
+    # The (zone, rank) index serves lookups by zone; no database constraint (see StageResult).
     zone = models.ForeignKey(
-        "competitions.Zone", on_delete=models.CASCADE, related_name="final_results"
+        "competitions.Zone",
+        on_delete=models.CASCADE,
+        related_name="final_results",
+        db_index=False,
+        db_constraint=False,
     )
     score = models.DecimalField(_("final score"), max_digits=6, decimal_places=2, null=True)
     complete = models.BooleanField(_("complete"), default=False)

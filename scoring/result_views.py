@@ -5,12 +5,13 @@ zone, its stages, locks and lock events, the per-stage completeness counts, the 
 final results with their projects and units, and their stage results.
 """
 
-from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -24,9 +25,11 @@ from competitions.excel import header_row, xlsx_response
 from competitions.models import Project, Zone
 from competitions.services import error_text
 
-from . import engine, queries, results, services
+from . import queries, results, services
 from .explain import explain, show
 from .models import Criterion, LockEvent, StageLock, StageResult
+
+CENT = Decimal("0.01")
 
 
 def _zone(user, zone_id) -> Zone:
@@ -35,23 +38,26 @@ def _zone(user, zone_id) -> Zone:
     )
 
 
-def _ranking_rows(zone, user):
-    """The visible entries of the zone, ranked first (rank order), then unranked ones."""
-    finals = list(
+RANKING_PAGE_SIZE = 100
+
+
+def _ranking_page(zone, user, number):
+    """One page of the zone's visible entries in rank order (unranked ones last), each with
+    its stored stage scores (already rounded as shown)."""
+    finals = (
         queries.results_for_user(user)
         .filter(zone=zone)
         .select_related("project__unit")
-        .order_by(
-            "rank", "-score", "project__title", "project_id"
-        )  # NULL ranks sort last on both databases
+        .order_by(F("rank").asc(nulls_last=True), "-score", "project__title", "project_id")
     )
-    finals.sort(key=lambda r: (r.rank is None, r.rank or 0))
-    stage_scores = defaultdict(dict)
-    for project_id, stage_id, score, complete in StageResult.objects.filter(
-        project__zone=zone, project_id__in=[r.project_id for r in finals]
-    ).values_list("project_id", "stage_id", "score", "complete"):
-        stage_scores[project_id][stage_id] = (score, complete)
-    return finals, stage_scores
+    page = Paginator(finals, RANKING_PAGE_SIZE).get_page(number)
+    stage_scores = {
+        (project_id, stage_id): score
+        for project_id, stage_id, score in StageResult.objects.filter(
+            project_id__in=[r.project_id for r in page.object_list]
+        ).values_list("project_id", "stage_id", "score")
+    }
+    return page, stage_scores
 
 
 @login_required
@@ -60,27 +66,20 @@ def ranking(request, zone_id):
     zone = _zone(user, zone_id)
     staff = services.is_staff_of(zone, user)
     stages = list(zone.campaign.stages.order_by("order", "pk"))
-    finals, stage_scores = _ranking_rows(zone, user)
-    rows = []
-    for result in finals:
-        per_stage = stage_scores.get(result.project_id, {})
-        rows.append(
-            {
-                "result": result,
-                "stages": [
-                    (
-                        engine.round_half_up(per_stage[s.pk][0])
-                        if s.pk in per_stage and per_stage[s.pk][0] is not None
-                        else None
-                    )
-                    for s in stages
-                ],
-            }
-        )
+    page, stage_scores = _ranking_page(zone, user, request.GET.get("page"))
+    rows = [
+        {
+            "result": result,
+            "stages": [stage_scores.get((result.project_id, s.pk)) for s in stages],
+        }
+        for result in page.object_list
+    ]
     context = {
         "zone": zone,
         "stages": stages,
         "rows": rows,
+        "page_obj": page,
+        "is_paginated": page.has_other_pages(),
         "staff": staff,
         "grade_bands": _rules(zone).grade_bands,
     }
@@ -202,15 +201,11 @@ def ranking_export(request, zone_id):
                 stored = stage_rows.get((final.project_id, stage.pk))
                 per_criterion = stored.criteria if stored else {}
                 row += [
-                    engine.round_half_up(per_criterion[str(c.pk)])
-                    if str(c.pk) in per_criterion
-                    else None
+                    Decimal(per_criterion[str(c.pk)]) if str(c.pk) in per_criterion else None
                     for c in criteria
                 ]
                 row.append(
-                    engine.round_half_up(stored.score)
-                    if stored and stored.score is not None
-                    else None
+                    stored.score.quantize(CENT) if stored and stored.score is not None else None
                 )
             row += [
                 final.score,

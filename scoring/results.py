@@ -463,8 +463,15 @@ def recompute(zones=None, project_ids=None) -> int:
     return len(entries)
 
 
+# Stage scores and criterion percentages are stored as they are shown: rounded half-up from
+# the exact value to 2 decimals (SCORING.md rule 5). Rounding a stored 4-place value again
+# could differ by 0.01 (86.104966… → 86.1050 → 86.11); the final score, ranks and tie-breaks
+# are computed from the exact values, never from these.
+SHOWN_PLACES = 2
+
+
 def _fixed(num, den, places) -> str:
-    """``str(rounded(num, den, places))``, for the 4 and 6 places stored, without a Decimal."""
+    """``str(rounded(num, den, places))``, for the places stored, without a Decimal."""
     units = _units(num, den, places)
     if units < 0:
         return str(rounded(num, den, places))
@@ -473,8 +480,8 @@ def _fixed(num, den, places) -> str:
 
 
 def _criteria_json(per_criterion, shown) -> str:
-    """The stored per-criterion percentages (4 decimals) as JSON text, keys in the order
-    PostgreSQL's jsonb gives them back (shorter keys first: ascending ids) and in
+    """The stored per-criterion percentages (``SHOWN_PLACES`` decimals) as JSON text, keys
+    in the order PostgreSQL's jsonb gives them back (shorter keys first: ascending ids) and in
     ``json.dumps``'s layout, so that a stored row is compared as text. ``shown`` caches
     the text of each ratio: a zone's percentages repeat a lot."""
     parts = []
@@ -482,7 +489,7 @@ def _criteria_json(per_criterion, shown) -> str:
         ratio = per_criterion[criterion_id]
         text = shown.get(ratio)
         if text is None:
-            text = shown[ratio] = _fixed(*ratio, 4)
+            text = shown[ratio] = _fixed(*ratio, SHOWN_PLACES)
         parts.append(f'"{criterion_id}": "{text}"')
     return "{" + ", ".join(parts) + "}"
 
@@ -516,7 +523,7 @@ class _StageRows:
     def add(self, entry):
         for stage_id, (score, complete, spread, per_criterion) in entry.ratios.items():
             row = (
-                None if score is None else rounded(*score, 4),
+                None if score is None else rounded(*score, SHOWN_PLACES),
                 complete,
                 spread,
                 _criteria_json(per_criterion, self.shown),

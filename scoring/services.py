@@ -48,6 +48,14 @@ def assign_evaluator(*, evaluator, project, stage) -> EvaluatorAssignment:
     return assignment
 
 
+def lock_zone(zone_id) -> None:
+    """Take the zone's row lock for the rest of the transaction: changes that re-rank a zone
+    (score saves, stage locks, veto decisions, assignment runs) happen one after another."""
+    from competitions.models import Zone
+
+    list(Zone.objects.select_for_update().filter(pk=zone_id).only("pk"))
+
+
 def is_locked(zone_id, stage_id) -> bool:
     return StageLock.objects.filter(zone_id=zone_id, stage_id=stage_id).exists()
 
@@ -61,7 +69,6 @@ def save_scores(assignment, values: dict, user, submit: bool = False) -> list[Sc
     written together and the entry's results are recomputed in the same transaction.
     Raises PermissionDenied or ValidationError and changes nothing then.
     """
-    from competitions.models import Project
 
     if assignment.evaluator_id != user.pk:
         raise PermissionDenied(_("Only the assigned evaluator scores this entry."))
@@ -99,8 +106,9 @@ def save_scores(assignment, values: dict, user, submit: bool = False) -> list[Sc
             % {"missing": "、".join(missing)}
         )
     with transaction.atomic():
-        # Lock the entry so a stage lock or another save cannot interleave.
-        Project.objects.select_for_update().filter(pk=project.pk).first()
+        # A stage lock, another save or a veto decision in the zone cannot interleave: each
+        # re-ranks the whole zone.
+        lock_zone(project.zone_id)
         if is_locked(project.zone_id, assignment.stage_id):
             raise ValidationError(_("This stage is locked; scores can no longer change."))
         rows = [
@@ -134,6 +142,7 @@ def lock_stage(zone, stage, user):
 
     require_staff_of(zone, user)
     with transaction.atomic():
+        lock_zone(zone.pk)
         recompute(zones=type(zone).objects.filter(pk=zone.pk))
         incomplete = StageResult.objects.filter(
             project__zone=zone, stage=stage, complete=False
@@ -378,6 +387,7 @@ def _decide_veto(veto, user, decide):
     zone = veto.project.zone
     require_staff_of(zone, user)
     with transaction.atomic():
+        lock_zone(zone.pk)
         current = Veto.objects.select_for_update().get(pk=veto.pk)
         if current.status != Veto.Status.RAISED:
             raise ValidationError(_("This veto has been decided already."))
@@ -747,7 +757,7 @@ def auto_assign(zone, stage, evaluators, per_entry: int, user) -> AutoAssignRepo
     from django.contrib.auth import get_user_model
 
     from competitions.imports import _log_entries
-    from competitions.models import Project, Zone
+    from competitions.models import Project
 
     from .results import ENTRY_STATUSES, recompute
 
@@ -774,7 +784,7 @@ def auto_assign(zone, stage, evaluators, per_entry: int, user) -> AutoAssignRepo
 
     with transaction.atomic():
         # Two runs on one zone at once would both count the same free places.
-        list(Zone.objects.select_for_update().filter(pk=zone.pk).only("pk"))
+        lock_zone(zone.pk)
         _refuse_if_stage_locked(zone, stage)
         entries = list(
             Project.objects.filter(zone=zone, status__in=ENTRY_STATUSES)

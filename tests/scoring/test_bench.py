@@ -182,9 +182,9 @@ def assert_results_follow_scoring_md(project):
         stage_scores[stage.pk] = engine.weighted_sum(percentages, weights)
         stored = StageResult.objects.get(project=project, stage=stage)
         assert stored.complete
-        assert stored.score == engine.round_half_up(stage_scores[stage.pk], 4)
+        assert stored.score == engine.round_half_up(stage_scores[stage.pk])
         assert stored.criteria == {
-            str(c): str(engine.round_half_up(p, 4)) for c, p in percentages.items()
+            str(c): str(engine.round_half_up(p)) for c, p in percentages.items()
         }
     final = engine.weighted_sum(stage_scores, {s.pk: s.weight for s in stages})
     result = FinalResult.objects.get(project=project)
@@ -241,7 +241,7 @@ def test_stored_json_is_compared_in_jsonbs_layout(per_criterion):
     # jsonb gives keys back shorter first, i.e. integer ids in ascending order, in the
     # layout of json.dumps: the text of a stored row equals the text computed for it.
     as_dict = {
-        str(c): str(engine.round_half_up(Fraction(*per_criterion[c]), 4))
+        str(c): str(engine.round_half_up(Fraction(*per_criterion[c])))
         for c in sorted(per_criterion)
     }
     assert results._criteria_json(per_criterion, {}) == json.dumps(as_dict)
