@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from treebeard.admin import TreeAdmin
@@ -88,8 +89,25 @@ class ZoneInline(ScopedInline):
     fields = ["name", "order", "slogan", "dimensions_label", "dimensions"]
 
 
+class StageWeightsFormSet(BaseInlineFormSet):
+    """A campaign's stages are saved together, and only when their weights add up to 1."""
+
+    def clean(self):
+        super().clean()
+        from scoring.services import check_stage_weight_total
+
+        kept = [
+            form.cleaned_data.get("weight") or 0
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if kept:
+            check_stage_weight_total(kept)
+
+
 class StageInline(ScopedInline):
     model = Stage
+    formset = StageWeightsFormSet
     fields = ["name", "order", "start_date", "end_date", "weight"]
 
 
@@ -130,7 +148,15 @@ class ZoneAdmin(ScopedModelAdmin):
 
 @admin.register(Stage)
 class StageAdmin(ScopedModelAdmin):
+    """Stages are added and weighted together on their campaign's page, where the weights
+    are checked to add up to 1; here their dates and names can change."""
+
     scope = staticmethod(queries.stages_for_user)
+    readonly_fields = ["weight"]
+
+    def has_add_permission(self, request):
+        return False
+
     list_display = ["name", "campaign", "order", "start_date", "end_date", "weight"]
     list_filter = ["campaign"]
     list_select_related = ["campaign"]

@@ -273,7 +273,13 @@ def set_stage_weights(zone, stage, weights: dict, user) -> None:
 
 def check_stage_weights(campaign) -> None:
     """The stage weights of a campaign must add up to exactly 1."""
-    total = sum((s.weight for s in campaign.stages.all()), Decimal(0))
+    check_stage_weight_total(s.weight for s in campaign.stages.all())
+
+
+def check_stage_weight_total(weights) -> None:
+    """Stage weights (a campaign's, as saved or as about to be saved) must add up to exactly
+    1; otherwise a ValidationError says what they add up to (no silent renormalisation)."""
+    total = sum(weights, Decimal(0))
     if total != 1:
         raise ValidationError(
             _("The stage weights must add up to 1; they add up to %(total)s.")

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from competitions.models import Stage
 from scoring.models import Criterion, CriterionWeight
@@ -119,3 +120,50 @@ def test_measurement_criteria_from_the_stage_reports(world):
     # progress 75 (mean of 0.5 and 1), on time 50 (1 of 2), safety 70 (100 − 30 × 1)
     result = FinalResult.objects.get(project=world.project_a)
     assert result.score == Decimal("68.75")  # (80 + 75 + 50 + 70) / 4
+
+
+def stage_formset(campaign, weights):
+    from django.forms.models import inlineformset_factory
+
+    from competitions.admin import StageWeightsFormSet
+    from competitions.models import Campaign, Stage
+
+    existing = list(campaign.stages.order_by("pk"))
+    formset_class = inlineformset_factory(
+        Campaign,
+        Stage,
+        formset=StageWeightsFormSet,
+        fields=["name", "order", "start_date", "end_date", "weight"],
+        extra=len(weights) - len(existing),
+    )
+    data = {
+        "stages-TOTAL_FORMS": str(len(weights)),
+        "stages-INITIAL_FORMS": str(len(existing)),
+        "stages-MIN_NUM_FORMS": "0",
+        "stages-MAX_NUM_FORMS": "1000",
+    }
+    for index, weight in enumerate(weights):
+        stage = existing[index] if index < len(existing) else None
+        data |= {
+            f"stages-{index}-id": str(stage.pk) if stage else "",
+            f"stages-{index}-name": stage.name if stage else f"阶段{index}",
+            f"stages-{index}-order": str(index),
+            f"stages-{index}-start_date": "2026-01-01",
+            f"stages-{index}-end_date": "2026-12-31",
+            f"stages-{index}-weight": weight,
+        }
+    return formset_class(data, instance=campaign, prefix="stages")
+
+
+def test_campaign_stage_weights_saved_only_when_they_add_up_to_one(world):
+    translation.activate("en")
+    refused = stage_formset(world.campaign, ["0.5", "0.4"])
+    assert not refused.is_valid()
+    assert "add up to 0.9" in str(refused.non_form_errors())
+    assert list(world.campaign.stages.values_list("weight", flat=True)) == [Decimal("1")]
+
+    accepted = stage_formset(world.campaign, ["0.4", "0.6"])
+    assert accepted.is_valid(), accepted.errors
+    accepted.save()
+    weights = world.campaign.stages.order_by("order").values_list("weight", flat=True)
+    assert list(weights) == [Decimal("0.4"), Decimal("0.6")]
