@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "competitions",
     "scoring",
     "awards",
+    "skills",
 ]
 
 MIDDLEWARE = [
