@@ -43,7 +43,7 @@ from competitions.api import ERRORS as COMPETITION_ERRORS
 from competitions.api import ErrorSerializer
 from competitions.models import Stage, Zone
 from competitions.queries import projects_for_user, stages_for_user, zones_for_user
-from competitions.rules import is_office_staff
+from competitions.rules import require_office_staff
 
 from . import engine, queries, services
 from .models import (
@@ -96,11 +96,6 @@ def _run(operation, conflict=lambda: False, field=None):
         if conflict():
             raise ScoringConflict(message) from error
         raise serializers.ValidationError({"detail": message}) from error
-
-
-def _require_office_staff(user):
-    if not is_office_staff(user):
-        raise PermissionDenied(_("Only competition office staff can do this."))
 
 
 # --- Criteria and weights --------------------------------------------------------------------
@@ -183,7 +178,7 @@ class CriterionViewSet(viewsets.ModelViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            _require_office_staff(request.user)
+            require_office_staff(request.user)
 
     def perform_create(self, serializer):
         self._save(serializer, Criterion(**serializer.validated_data))
@@ -344,7 +339,7 @@ class AssignmentViewSet(
         )
 
     def create(self, request, *args, **kwargs):
-        _require_office_staff(request.user)
+        require_office_staff(request.user)
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         project, stage = body.validated_data["project"], body.validated_data["stage"]
@@ -361,7 +356,7 @@ class AssignmentViewSet(
         return Response(self.get_serializer(assignment).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, assignment):
-        _require_office_staff(self.request.user)
+        require_office_staff(self.request.user)
         user = self.request.user
         _run(lambda: services.remove_assignment(assignment, user), conflict=lambda: True)
 
