@@ -42,6 +42,7 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("", include("competitions.urls")),
     path("scoring/", include("scoring.urls")),
+    path("skills/", include("skills.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

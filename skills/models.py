@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,11 @@ from competitions.models import Campaign, Person, Unit
 
 # Chinese rules cap the theory share of a skill contest at 30%.
 MAX_THEORY_WEIGHT = Decimal("0.3")
+
+
+class Component(models.TextChoices):
+    THEORY = "theory", _("Theory")
+    PRACTICAL = "practical", _("Practical")
 
 
 def default_tie_break():
@@ -155,6 +161,20 @@ class Heat(models.Model):
         Tier, verbose_name=_("tier"), on_delete=models.CASCADE, related_name="heats"
     )
     name = models.CharField(_("name"), max_length=100)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    advances_to = models.ForeignKey(
+        "self",
+        verbose_name=_("advances to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fed_by",
+        help_text=_(
+            "The heat of the next tier its advancing contestants enter; by default the next "
+            "tier's first heat."
+        ),
+    )
     locked_at = models.DateTimeField(_("scores locked at"), null=True, blank=True)
 
     class Meta:
@@ -171,6 +191,81 @@ class Heat(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def clean(self):
+        target = self.advances_to
+        if target is not None and self.tier_id is not None:
+            tier = self.tier
+            if target.tier.event_id != tier.event_id or target.tier.order <= tier.order:
+                raise ValidationError(
+                    {"advances_to": _("Choose a heat of a later tier of the same event.")}
+                )
+
+
+class HeatJudge(models.Model):
+    """A judge (an evaluator account) marking one component of a heat's entries."""
+
+    heat = models.ForeignKey(
+        Heat, verbose_name=_("heat"), on_delete=models.CASCADE, related_name="judges"
+    )
+    judge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("judge"),
+        on_delete=models.PROTECT,
+        related_name="skill_heats",
+        limit_choices_to={"role": "evaluator", "is_active": True},
+    )
+    component = models.CharField(
+        _("component"), max_length=16, choices=Component.choices, default=Component.PRACTICAL
+    )
+
+    class Meta:
+        verbose_name = _("heat judge")
+        verbose_name_plural = _("heat judges")
+        ordering = ["heat", "component", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["heat", "judge", "component"],
+                name="heat_judge_unique",
+                violation_error_message=_("This judge already marks this component of the heat."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.judge} · {self.get_component_display()}"
+
+
+class HeatLogEntry(models.Model):
+    """A lock or unlock of a heat's scores, with who did it and why."""
+
+    class Action(models.TextChoices):
+        LOCK = "lock", _("Locked")
+        UNLOCK = "unlock", _("Unlocked")
+
+    heat = models.ForeignKey(
+        Heat, verbose_name=_("heat"), on_delete=models.CASCADE, related_name="log"
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("heat lock event")
+        verbose_name_plural = _("heat lock events")
+        ordering = ["heat", "-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.heat} · {self.get_action_display()}"
 
 
 class Contestant(models.Model):
@@ -225,6 +320,18 @@ class HeatEntry(models.Model):
     completion_seconds = models.PositiveIntegerField(
         _("completion time (seconds)"), null=True, blank=True
     )
+    # The result as stored when the heat is locked (cleared on unlock): what the results
+    # board, the exports and the honours read.
+    theory = models.DecimalField(
+        _("theory score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    practical = models.DecimalField(
+        _("practical score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    total = models.DecimalField(_("total"), max_digits=6, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    advanced = models.BooleanField(_("advanced"), default=False)
+    prize = models.CharField(_("prize"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("heat entry")
@@ -250,9 +357,7 @@ class HeatEntry(models.Model):
 class ComponentScore(models.Model):
     """One judge's score of one component of an entry; imported theory scores have no judge."""
 
-    class Component(models.TextChoices):
-        THEORY = "theory", _("Theory")
-        PRACTICAL = "practical", _("Practical")
+    Component = Component
 
     entry = models.ForeignKey(
         HeatEntry, verbose_name=_("heat entry"), on_delete=models.CASCADE, related_name="scores"
