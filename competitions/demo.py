@@ -611,9 +611,11 @@ def build_demo() -> dict[str, int]:
             user.save(update_fields=["password"])
         created["users"] += was_created
 
-    _demo_scoring(
-        campaign, {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
-    )
+    demo_users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
+    _demo_scoring(campaign, demo_users)
+    from skills.demo import build_skills_demo
+
+    build_skills_demo(orgs["杭州市总工会"], demo_users)
     return created
 
 

@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "competitions.models.Campaign.Status",
         "CriterionKindEnum": "scoring.models.Criterion.Kind",
         "CriterionMeasureEnum": "scoring.models.Criterion.Measure",
+        "SkillTierLevelEnum": "skills.models.Tier.Level",
+        "SkillComponentEnum": "skills.models.Component",
     },
 }
 

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from competitions import api as competitions_api
 from scoring import api as scoring_api
+from skills import api as skills_api
 
 router = DefaultRouter()
 router.register("organisations", competitions_api.OrganisationViewSet, basename="organisation")
@@ -29,6 +30,9 @@ router.register(
 router.register("assignments", scoring_api.AssignmentViewSet, basename="assignment")
 router.register("scores", scoring_api.ScoreViewSet, basename="score")
 router.register("results", scoring_api.ResultViewSet, basename="result")
+router.register("skill-events", skills_api.SkillEventViewSet, basename="skill-event")
+router.register("heats", skills_api.HeatViewSet, basename="heat")
+router.register("contestants", skills_api.ContestantViewSet, basename="contestant")
 
 
 def healthz(request):

@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 
 from competitions.admin import ScopedInline, ScopedModelAdmin
 
 from . import queries
-from .models import Heat, HeatJudge, SkillEvent, Tier
+from .models import ComponentScore, Heat, HeatJudge, SkillEvent, Tier
 
 
 class TierInline(ScopedInline):
@@ -21,8 +24,34 @@ class SkillEventAdmin(ScopedModelAdmin):
     inlines = [TierInline]
 
 
+class HeatJudgeFormSet(BaseInlineFormSet):
+    """A judge who has marked the heat stays on it (their marks count in the results)."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            judge = form.instance
+            if not judge.pk:
+                continue
+            changed = self._should_delete_form(form) or {"judge", "component"} & set(
+                form.changed_data
+            )
+            if (
+                changed
+                and ComponentScore.objects.filter(
+                    entry__heat_id=judge.heat_id,
+                    judge_id=HeatJudge.objects.get(pk=judge.pk).judge_id,
+                ).exists()
+            ):
+                raise ValidationError(
+                    _("%(judge)s has marked this heat and cannot be removed or changed.")
+                    % {"judge": judge}
+                )
+
+
 class HeatJudgeInline(ScopedInline):
     model = HeatJudge
+    formset = HeatJudgeFormSet
     fields = ["judge", "component"]
 
 

@@ -353,6 +353,15 @@ class HeatEntry(models.Model):
     def __str__(self):
         return self.station_number
 
+    @property
+    def completion_time(self) -> str:
+        """The completion time as m:ss (or h:mm:ss), "" when not recorded."""
+        if self.completion_seconds is None:
+            return ""
+        minutes, seconds = divmod(self.completion_seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
 
 class ComponentScore(models.Model):
     """One judge's score of one component of an entry; imported theory scores have no judge."""

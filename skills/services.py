@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from competitions import queries as competition_queries
@@ -258,6 +259,7 @@ def register(event: SkillEvent, person, user) -> Contestant:
         if person.unit_id != user.unit_id:
             raise PermissionDenied(_("A unit registers only its own people."))
     elif role in ("organiser", "superuser"):
+        require_event_staff(event, user)
         if not competition_queries.people_for_user(user).filter(pk=person.pk).exists():
             raise PermissionDenied(_("This person is outside your scope."))
     else:
@@ -278,7 +280,7 @@ def register(event: SkillEvent, person, user) -> Contestant:
 def _next_station_numbers(heat: Heat, count: int) -> list[str]:
     """``count`` station numbers after the highest numeric one of the heat: 01, 02 …"""
     taken = heat.entries.values_list("station_number", flat=True)
-    highest = max((int(n) for n in taken if n.isdigit()), default=0)
+    highest = max((int(n) for n in taken if n.isascii() and n.isdigit()), default=0)
     return [f"{number:02d}" for number in range(highest + 1, highest + 1 + count)]
 
 
@@ -306,19 +308,21 @@ def enter_contestants(heat: Heat, contestants, user) -> list[HeatEntry]:
     contestants = list(contestants)
     if any(c.event_id != event.pk for c in contestants):
         raise ValidationError(_("A contestant of another event cannot enter this heat."))
-    elsewhere = (
-        HeatEntry.objects.filter(heat__tier_id=heat.tier_id, contestant__in=contestants)
-        .exclude(heat=heat)
-        .select_related("contestant__person", "heat")
-    )
-    if clash := list(elsewhere):
-        raise ValidationError(
-            _("Already in another heat of this tier: %(names)s.")
-            % {"names": "、".join(f"{e.contestant} ({e.heat})" for e in clash)}
-        )
     with transaction.atomic():
+        # The tier's row lock serialises entering across its heats: one heat per tier.
+        Tier.objects.select_for_update().get(pk=heat.tier_id)
         heat = _lock_heat_row(heat)
         _refuse_locked(heat)
+        elsewhere = (
+            HeatEntry.objects.filter(heat__tier_id=heat.tier_id, contestant__in=contestants)
+            .exclude(heat=heat)
+            .select_related("contestant__person", "heat")
+        )
+        if clash := list(elsewhere):
+            raise ValidationError(
+                _("Already in another heat of this tier: %(names)s.")
+                % {"names": "、".join(f"{e.contestant} ({e.heat})" for e in clash)}
+            )
         return _enter(heat, contestants)
 
 
@@ -417,7 +421,7 @@ def record_times(heat: Heat, user, seconds: dict) -> None:
         entry = entries.get(getattr(key, "pk", key))
         if entry is None:
             raise ValidationError(_("This contestant is not in this heat."))
-        if value is not None and (not isinstance(value, int) or value < 0):
+        if value is not None and (type(value) is not int or value < 0):
             raise ValidationError(_("A completion time is a whole number of seconds."))
         if entry.completion_seconds != value:
             entry.completion_seconds = value
@@ -497,16 +501,18 @@ def marking_progress(heat: Heat) -> Progress:
     """Every entry needs a mark from each judge of each component, and a theory and practical
     score at all (an imported theory score stands in for theory judges)."""
     judges = defaultdict(set)
-    for judge_id, component in heat.judges.values_list("judge_id", "component"):
+    for judge_id, component in heat.judges.order_by().values_list("judge_id", "component"):
         judges[component].add(judge_id)
     marks = defaultdict(set)
-    for entry_id, component, judge_id in ComponentScore.objects.filter(
-        entry__heat=heat
-    ).values_list("entry_id", "component", "judge_id"):
+    for entry_id, component, judge_id in (
+        ComponentScore.objects.filter(entry__heat=heat)
+        .order_by()
+        .values_list("entry_id", "component", "judge_id")
+    ):
         marks[entry_id, component].add(judge_id)
     expected = given = 0
     missing = []
-    entries = list(heat.entries.values_list("pk", "station_number"))
+    entries = list(heat.entries.order_by("station_number").values_list("pk", "station_number"))
     for entry_id, station in entries:
         done = True
         for component in (THEORY, PRACTICAL):
@@ -534,7 +540,9 @@ def _target_heat(heat: Heat, tier: Tier) -> Heat:
         return heat.advances_to
     target = tier.heats.order_by("name", "pk").first()
     if target is None:
-        target = Heat.objects.create(tier=tier, name=tier.get_level_display())
+        # Named in the site's language, whoever locks (the name is stored).
+        with translation.override(settings.LANGUAGE_CODE):
+            target = Heat.objects.create(tier=tier, name=str(tier.get_level_display()))
     return target
 
 
@@ -572,8 +580,8 @@ def lock_heat(heat: Heat, user) -> LockOutcome:
                 % {"stations": "、".join(progress.missing)}
             )
         results = heat_results(heat)
-        going = {e.pk for e in advancing(heat, results)}
         tier = next_tier(heat.tier)
+        going = {e.pk for e in advancing(heat, results)} if tier else set()
         prized = [] if tier else award_prizes(heat, results)
         awards = {a.entry.pk: a.prize for a in prized}
         entries = []
@@ -617,20 +625,17 @@ def unlock_heat(heat: Heat, user, reason: str) -> None:
         heat = _lock_heat_row(heat)
         if heat.locked_at is None:
             raise ValidationError(_("This heat is not locked."))
-        tier = next_tier(heat.tier)
-        onward = HeatEntry.objects.none()
-        if tier is not None:
-            onward = HeatEntry.objects.filter(
-                heat__tier=tier,
-                contestant_id__in=heat.entries.filter(advanced=True).values("contestant_id"),
+        # Wherever they were sent: the next tier, or a later one through ``advances_to``.
+        onward = HeatEntry.objects.filter(
+            heat__tier__event_id=heat.tier.event_id,
+            heat__tier__order__gt=heat.tier.order,
+            contestant_id__in=heat.entries.filter(advanced=True).values("contestant_id"),
+        )
+        marked = ComponentScore.objects.filter(entry__in=onward).exists()
+        if marked or onward.filter(heat__locked_at__isnull=False).exists():
+            raise ValidationError(
+                _("Contestants of this heat have been marked in the next tier already.")
             )
-            if (
-                onward.filter(heat__locked_at__isnull=False).exists()
-                or ComponentScore.objects.filter(entry__in=onward).exists()
-            ):
-                raise ValidationError(
-                    _("Contestants of this heat have been marked in the next tier already.")
-                )
         onward.delete()
         heat.entries.update(
             theory=None, practical=None, total=None, rank=None, advanced=False, prize=""
