@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import decorators, mixins, serializers, status, viewsets
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from competitions.api import ERRORS as COMPETITION_ERRORS
@@ -37,15 +37,13 @@ from competitions.api import ErrorSerializer
 from competitions.models import Person
 from competitions.queries import user_role
 from scoring import engine
+from scoring.api import ScoringConflict
 
 from . import queries, services
 from .models import Component, ComponentScore, Contestant, Heat, HeatEntry, SkillEvent, Tier
 
-
-class HeatConflict(APIException):
-    status_code = 409
-    default_detail = gettext_lazy("The scoring state does not allow this (any more).")
-    default_code = "conflict"
+# The same 409 as scoring's: the state of the heat refuses the change.
+HeatConflict = ScoringConflict
 
 
 ERRORS = {

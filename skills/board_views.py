@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from . import explain as explaining
-from .models import ComponentScore, Heat, HeatEntry, HeatJudge, SkillEvent
+from . import services
+from .models import Heat, HeatEntry, SkillEvent
 from .queries import runs_event
-from .services import PRACTICAL, THEORY, Progress
+from .services import Progress
 
 DEFAULT_EVERY = 15  # seconds between refreshes
 MAX_EVERY = 3600
@@ -35,48 +36,6 @@ def refresh_seconds(raw) -> int:
     except (TypeError, ValueError):
         return DEFAULT_EVERY
     return seconds if 1 <= seconds <= MAX_EVERY else DEFAULT_EVERY
-
-
-def progress_of(heat_ids) -> dict[int, Progress]:
-    """:func:`services.marking_progress` of many heats in three queries: every entry needs a
-    mark from each judge of each component, and a theory and practical score at all (an
-    imported theory score stands in for theory judges). Reads no names and no values."""
-    heat_ids = list(heat_ids)
-    if not heat_ids:
-        return {}
-    judges = defaultdict(set)
-    for heat_id, judge_id, component in (
-        HeatJudge.objects.filter(heat_id__in=heat_ids)
-        .order_by()
-        .values_list("heat_id", "judge_id", "component")
-    ):
-        judges[heat_id, component].add(judge_id)
-    marks = defaultdict(set)
-    for entry_id, component, judge_id in (
-        ComponentScore.objects.filter(entry__heat_id__in=heat_ids)
-        .order_by()
-        .values_list("entry_id", "component", "judge_id")
-    ):
-        marks[entry_id, component].add(judge_id)
-    tallies = {heat_id: [0, 0, 0, []] for heat_id in heat_ids}  # entries, expected, given, missing
-    for heat_id, entry_id, station in (
-        HeatEntry.objects.filter(heat_id__in=heat_ids)
-        .order_by("heat_id", "station_number")
-        .values_list("heat_id", "pk", "station_number")
-    ):
-        tally = tallies[heat_id]
-        tally[0] += 1
-        done = True
-        for component in (THEORY, PRACTICAL):
-            wanted = judges[heat_id, component]
-            have = marks[entry_id, component]
-            tally[1] += max(len(wanted), 1)
-            tally[2] += len(have & wanted) if wanted else min(len(have), 1)
-            if not have or not wanted <= have:
-                done = False
-        if not done:
-            tally[3].append(station)
-    return {heat_id: Progress(*tally) for heat_id, tally in tallies.items()}
 
 
 @dataclass
@@ -120,7 +79,7 @@ def load_board(event: SkillEvent) -> list[BoardTier]:
         ):
             entry.clock = explaining.clock(entry.completion_seconds)
             by_heat[entry.heat_id].append(entry)
-    progress = progress_of(h.pk for h in heats if h.locked_at is None)
+    progress = services.progress_of(h.pk for h in heats if h.locked_at is None)
     tiers = []
     for heat in heats:
         if not tiers or tiers[-1].tier.pk != heat.tier_id:

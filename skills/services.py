@@ -497,34 +497,53 @@ class Progress:
         return self.entries > 0 and not self.missing
 
 
-def marking_progress(heat: Heat) -> Progress:
-    """Every entry needs a mark from each judge of each component, and a theory and practical
-    score at all (an imported theory score stands in for theory judges)."""
+def progress_of(heat_ids) -> dict[int, Progress]:
+    """How far the marking of each of the heats is, in three queries whatever their number.
+
+    Every entry needs a mark from each judge of each component, and a theory and practical
+    score at all (an imported theory score stands in for theory judges). Reads no names and
+    no values."""
+    heat_ids = list(heat_ids)
+    if not heat_ids:
+        return {}
     judges = defaultdict(set)
-    for judge_id, component in heat.judges.order_by().values_list("judge_id", "component"):
-        judges[component].add(judge_id)
+    for heat_id, judge_id, component in (
+        HeatJudge.objects.filter(heat_id__in=heat_ids)
+        .order_by()
+        .values_list("heat_id", "judge_id", "component")
+    ):
+        judges[heat_id, component].add(judge_id)
     marks = defaultdict(set)
     for entry_id, component, judge_id in (
-        ComponentScore.objects.filter(entry__heat=heat)
+        ComponentScore.objects.filter(entry__heat_id__in=heat_ids)
         .order_by()
         .values_list("entry_id", "component", "judge_id")
     ):
         marks[entry_id, component].add(judge_id)
-    expected = given = 0
-    missing = []
-    entries = list(heat.entries.order_by("station_number").values_list("pk", "station_number"))
-    for entry_id, station in entries:
+    tallies = {heat_id: [0, 0, 0, []] for heat_id in heat_ids}  # entries, expected, given, missing
+    for heat_id, entry_id, station in (
+        HeatEntry.objects.filter(heat_id__in=heat_ids)
+        .order_by("heat_id", "station_number")
+        .values_list("heat_id", "pk", "station_number")
+    ):
+        tally = tallies[heat_id]
+        tally[0] += 1
         done = True
         for component in (THEORY, PRACTICAL):
-            wanted = judges[component]
+            wanted = judges[heat_id, component]
             have = marks[entry_id, component]
-            expected += max(len(wanted), 1)
-            given += len(have & wanted) if wanted else min(len(have), 1)
+            tally[1] += max(len(wanted), 1)
+            tally[2] += len(have & wanted) if wanted else min(len(have), 1)
             if not have or not wanted <= have:
                 done = False
         if not done:
-            missing.append(station)
-    return Progress(len(entries), expected, given, missing)
+            tally[3].append(station)
+    return {heat_id: Progress(*tally) for heat_id, tally in tallies.items()}
+
+
+def marking_progress(heat: Heat) -> Progress:
+    """:func:`progress_of` one heat."""
+    return progress_of([heat.pk])[heat.pk]
 
 
 def next_tier(tier: Tier) -> Tier | None:

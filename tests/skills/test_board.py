@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from skills import explain, services
-from skills.board_views import progress_of
 from skills.models import ComponentScore, Contestant, Heat, HeatEntry, HeatJudge, SkillEvent, Tier
+from skills.services import Progress
 
 from .. import factories as f
 from .conftest import mark
@@ -213,12 +213,16 @@ def test_progress_of_many_heats_equals_marking_progress(contest):
     heats = [contest.heat_a, contest.heat_b, contest.final, theory_heat]
 
     with CaptureQueriesContext(connection) as queries:
-        progress = progress_of(h.pk for h in heats)
+        progress = services.progress_of(h.pk for h in heats)
 
     assert len(queries) == 3
+    # heat A: theory imported for 01 and 03; judge1 marked all four, judge2 only 01.
+    assert progress[contest.heat_a.pk] == Progress(4, 12, 7, ["02", "03", "04"])
+    assert progress[contest.final.pk] == Progress(0, 0, 0, [])
+    # A theory judge who has not marked; a practical mark without practical judges counts.
+    assert progress[theory_heat.pk] == Progress(1, 2, 1, ["01"])
     for heat in heats:
         assert progress[heat.pk] == services.marking_progress(heat), heat.name
-    assert progress[contest.heat_a.pk].missing == ["02", "03", "04"]
 
 
 def _event_with(world, n_heats, n_entries):
