@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from competitions.admin import ScopedModelAdmin
+from competitions.admin import ScopedInline, ScopedModelAdmin
 
-from .models import HonourType
+from . import services
+from .models import HonourList, HonourListEntry, HonourRule, HonourType
+from .rules import honour_lists_for_user, honour_rules_for_user
 
 
 @admin.register(HonourType)
@@ -11,3 +15,77 @@ class HonourTypeAdmin(ScopedModelAdmin):
     list_display = ["name", "level", "recipient", "campaign_kind"]
     list_filter = ["level", "recipient", "campaign_kind"]
     search_fields = ["name"]
+
+
+@admin.register(HonourRule)
+class HonourRuleAdmin(ScopedModelAdmin):
+    scope = staticmethod(honour_rules_for_user)
+    list_display = ["honour_type", "campaign", "zone", "quota", "min_score", "top_n"]
+    list_filter = ["honour_type"]
+    list_select_related = ["honour_type", "campaign", "zone"]
+    search_fields = ["campaign__title", "zone__name", "honour_type__name"]
+    actions = ["generate_lists"]
+
+    @admin.action(description=_("Generate the draft honours lists"))
+    def generate_lists(self, request, queryset):
+        queued = 0
+        for rule in queryset.select_related("campaign"):
+            try:
+                services.queue_generation(rule, request.user)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, f"{rule}: {error}", messages.ERROR)
+            else:
+                queued += 1
+        if queued:
+            self.message_user(
+                request, _("%(count)d honours lists are being generated.") % {"count": queued}
+            )
+
+
+class HonourListEntryInline(ScopedInline):
+    model = HonourListEntry
+    can_delete = False
+    fields = [
+        "rank",
+        "unit",
+        "project",
+        "team",
+        "person",
+        "score",
+        "over_quota",
+        "source",
+        "reason",
+        "removed_at",
+        "removal_reason",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HonourList)
+class HonourListAdmin(ScopedModelAdmin):
+    scope = staticmethod(honour_lists_for_user)
+    list_display = ["rule", "status", "version", "notice_start", "notice_end", "task_state"]
+    list_filter = ["status", "task_state"]
+    list_select_related = ["rule__honour_type", "rule__campaign", "rule__zone"]
+    search_fields = ["rule__campaign__title", "rule__honour_type__name"]
+    inlines = [HonourListEntryInline]
+    readonly_fields = [
+        "rule",
+        "status",
+        "version",
+        "notice_start",
+        "notice_end",
+        "generated_at",
+        "published_at",
+        "published_by",
+        "confirmed_at",
+        "confirmed_by",
+        "composition_override_reason",
+        "task_state",
+        "task_progress",
+        "task_error",
+        "task_updated_at",
+    ]

@@ -9,6 +9,9 @@ class AwardsConfig(AppConfig):
     def ready(self):
         from competitions.audit import audit
 
-        from .models import HonourType
+        from .models import HonourList, HonourListEntry, HonourRule, HonourType
 
         audit(HonourType)
+        audit(HonourRule)
+        audit(HonourList)
+        audit(HonourListEntry)

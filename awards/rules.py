@@ -1,7 +1,42 @@
 import rules
 
-from competitions.rules import has_role
+from competitions.queries import campaigns_for_user
+from competitions.rules import can_view, has_role, staff_of_campaign
+
+from .models import HonourList, HonourListEntry, HonourRule
+
+
+def honour_rules_for_user(user):
+    """The honour rules of the campaigns the user can see."""
+    return HonourRule.objects.filter(campaign__in=campaigns_for_user(user))
+
+
+def honour_lists_for_user(user):
+    """The honours lists of the campaigns the user can see."""
+    return HonourList.objects.filter(rule__campaign__in=campaigns_for_user(user))
+
+
+def honour_entries_for_user(user):
+    """The entries of the honours lists the user can see."""
+    return HonourListEntry.objects.filter(honour_list__in=honour_lists_for_user(user))
+
 
 rules.add_perm("awards.view_honourtype", rules.is_superuser | has_role)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"awards.{action}_honourtype", rules.is_superuser)
+
+# Rules are set up by the campaign's competition office.
+rules.add_perm("awards.view_honourrule", rules.is_superuser | can_view(honour_rules_for_user))
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"awards.{action}_honourrule", rules.is_superuser | staff_of_campaign)
+
+# Lists change only through the services (generate, publish, remove, confirm): the admin
+# shows them.
+rules.add_perm("awards.view_honourlist", rules.is_superuser | can_view(honour_lists_for_user))
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"awards.{action}_honourlist", rules.always_deny)
+rules.add_perm(
+    "awards.view_honourlistentry", rules.is_superuser | can_view(honour_entries_for_user)
+)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"awards.{action}_honourlistentry", rules.always_deny)

@@ -1,0 +1,500 @@
+"""Honours lists (AWARDS.md): generating a draft from the locked results, checking quotas,
+publishing for public notice, removing entries with substitution, confirming.
+
+Every operation that changes a list is one function here, checks who may do it
+(``scoring.services.require_staff_of``) and that the transition is allowed, and runs in one
+transaction; django-auditlog records the changes with their author.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import groupby
+
+from auditlog.context import set_actor
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scoring.services import require_staff_of
+
+from .models import HonourList, HonourListEntry, HonourRule, HonourType
+
+NOTICE_WORKING_DAYS = 5
+
+COMPOSITION = {
+    # rule field: (person attribute, at least (True) or at most (False))
+    "front_line_min": ("is_front_line", True),
+    "leader_max": ("is_leader", False),
+    "industrial_min": ("is_industrial_worker", True),
+    "migrant_min": ("is_migrant_worker", True),
+}
+
+
+@dataclass
+class Candidate:
+    """One eligible entry of the ranking, in ranking order."""
+
+    project: object
+    unit: object
+    team: object
+    person: object
+    score: Decimal
+    rank: int | None
+    tie: tuple  # equal ``tie`` values are tied: they share a place in the ranking
+
+    def recipient_key(self, recipient: str) -> str:
+        if self.person is not None:
+            return f"person:{self.person.pk}"
+        if self.team is not None:
+            return f"team:{self.team.pk}"
+        if recipient != HonourType.Recipient.UNIT and self.project is not None:
+            return f"project:{self.project.pk}"
+        return f"unit:{self.unit.pk}"
+
+
+# Generating -----------------------------------------------------------------------------
+
+
+def generate(rule: HonourRule) -> HonourList:
+    """Build (or rebuild) the draft honours list of ``rule`` from the locked results.
+
+    Guarantees:
+    - refuses (ValidationError) unless scoring of every stage is locked in every zone the
+      rule covers (skill honours: unless the final heats are locked), and refuses when the
+      rule's list is published or confirmed, which it never changes;
+    - one list per rule: running again replaces the draft's entries (manual adjustments of
+      the draft included) and never duplicates a recipient;
+    - eligibility as AWARDS.md: vetoed entries never, minimum final score, top N / top X%
+      of the zone ranking, completed project, minimum on-time report rate;
+    - the quota is filled in ranking order; entries tied at the cut-off are all listed and
+      flagged ``over_quota``; at most ``per_unit_cap`` recipients come from one unit;
+    - everything happens in one transaction under a row lock on the rule, so two runs
+      serialise and a run that fails half way leaves the list as it was (which is also why
+      the job's progress, ``tasks.generate_honour_list``, is recorded around it, not inside).
+    """
+    with transaction.atomic():
+        rule = (
+            HonourRule.objects.select_for_update()
+            .select_related("campaign", "zone", "honour_type")
+            .get(pk=rule.pk)
+        )
+        honour_list, _created = HonourList.objects.get_or_create(rule=rule)
+        if honour_list.status != HonourList.Status.DRAFT:
+            raise ValidationError(
+                _("This honours list is published or confirmed; it is not generated again.")
+            )
+        candidates = eligible_candidates(rule)
+        honour_list.entries.all().delete()
+        chosen = select(candidates, rule, slots=rule.quota)
+        for candidate, over_quota in chosen:
+            _add_entry(honour_list, candidate, over_quota, HonourListEntry.Source.GENERATED)
+        _finish_generation(honour_list)
+    return honour_list
+
+
+def _finish_generation(honour_list: HonourList) -> None:
+    honour_list.generated_at = timezone.now()
+    honour_list.save(update_fields=["generated_at"])
+
+
+def _add_entry(honour_list, candidate: Candidate, over_quota: bool, source, reason=""):
+    return HonourListEntry.objects.create(
+        honour_list=honour_list,
+        project=candidate.project,
+        unit=candidate.unit,
+        team=candidate.team,
+        person=candidate.person,
+        rank=candidate.rank,
+        score=candidate.score,
+        over_quota=over_quota,
+        source=source,
+        reason=reason,
+    )
+
+
+def eligible_candidates(rule: HonourRule) -> list[Candidate]:
+    """The entries of the rule's ranking that meet its eligibility, best first.
+
+    Raises ValidationError when the results are not locked yet."""
+    if rule.honour_type.campaign_kind == HonourType.CampaignKind.SKILL:
+        return _skill_candidates(rule)
+    return _labour_candidates(rule)
+
+
+def _labour_candidates(rule: HonourRule) -> list[Candidate]:
+    from competitions.models import Project, Zone
+    from scoring.models import FinalResult
+    from scoring.queries import all_stages_locked
+
+    zones = Zone.objects.filter(pk=rule.zone_id) if rule.zone_id else rule.campaign.zones.all()
+    zone_ids = set(zones.values_list("pk", flat=True))
+    locked = set(zones.filter(all_stages_locked(zone=None)).values_list("pk", flat=True))
+    if not zone_ids or locked != zone_ids:
+        raise ValidationError(
+            _(
+                "The results are not final yet: scoring of every stage must be locked in "
+                "every zone of the honour before the list is generated."
+            )
+        )
+    results = list(
+        FinalResult.objects.filter(zone_id__in=zone_ids, complete=True, rank__isnull=False)
+        .exclude(project__status__in=[Project.Status.WITHDRAWN, Project.Status.REJECTED])
+        .select_related("project__unit", "project__leader", "project__team")
+    )
+    field_sizes = Counter(result.zone_id for result in results)
+    on_time = _on_time_rates([r.project_id for r in results]) if rule.min_on_time_rate else {}
+    recipient = rule.honour_type.recipient
+    candidates = []
+    for result in results:
+        project = result.project
+        if result.vetoed or result.score is None:
+            continue
+        if rule.min_score is not None and result.score < rule.min_score:
+            continue
+        if rule.top_n is not None and result.rank > rule.top_n:
+            continue
+        # Top X%: fewer than X% of the zone's ranked entries are placed ahead of it.
+        if rule.top_percent is not None and (result.rank - 1) * 100 >= (
+            field_sizes[result.zone_id] * rule.top_percent
+        ):
+            continue
+        if rule.require_completed and project.status != Project.Status.COMPLETED:
+            continue
+        if rule.min_on_time_rate is not None:
+            rate = on_time.get(project.pk)
+            if rate is None or rate < rule.min_on_time_rate:
+                continue
+        tie = (result.score, *(Decimal(value) for value in result.tie_break))
+        candidates.append(
+            Candidate(
+                project=project,
+                unit=project.unit,
+                team=project.team if recipient == HonourType.Recipient.TEAM else None,
+                # The project leader is proposed; the unit may nominate someone else.
+                person=project.leader if recipient == HonourType.Recipient.PERSON else None,
+                score=result.score,
+                rank=result.rank,
+                tie=tie,
+            )
+        )
+    candidates.sort(key=lambda c: (tuple(-value for value in c.tie), c.project.pk))
+    return candidates
+
+
+def _skill_candidates(rule: HonourRule) -> list[Candidate]:
+    """技术能手: the finalists of the campaign's skill contest (locked final heats)."""
+    from skills.services import finalists
+
+    entries = [
+        entry
+        for entry in finalists(rule.campaign)
+        if entry.rank is not None and entry.total is not None
+    ]
+    if not entries:
+        raise ValidationError(
+            _("The results are not final yet: no final heat of the contest is locked.")
+        )
+    candidates = []
+    for entry in entries:
+        if rule.min_score is not None and entry.total < rule.min_score:
+            continue
+        if rule.top_n is not None and entry.rank > rule.top_n:
+            continue
+        contestant = entry.contestant
+        candidates.append(
+            Candidate(
+                project=None,
+                unit=contestant.unit,
+                team=None,
+                person=contestant.person,
+                score=entry.total,
+                rank=entry.rank,
+                tie=(entry.total,),
+            )
+        )
+    candidates.sort(key=lambda c: (-c.score, c.person.pk))
+    return candidates
+
+
+def _on_time_rates(project_ids) -> dict:
+    """Per project, the percentage of its due progress reports that arrived on time (as the
+    report grid counts them); projects with no report due yet have none."""
+    from django.db.models import Count
+
+    from competitions.models import ProgressReport
+    from competitions.report_grid import state_conditions
+
+    conditions = state_conditions(timezone.localdate())
+    rows = (
+        ProgressReport.objects.filter(project_id__in=project_ids)
+        .exclude(conditions["open"])
+        .values("project_id")
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=conditions["on_time"]))
+    )
+    return {
+        row["project_id"]: Decimal(100) * row["on_time"] / row["due"] for row in rows if row["due"]
+    }
+
+
+def select(candidates, rule, slots: int, taken_keys=(), unit_counts=None):
+    """Fill ``slots`` places from ``candidates`` (best first): [(candidate, over_quota)].
+
+    A tied group that does not fit whole into the places left is listed whole, every member
+    flagged over quota. Recipients in ``taken_keys`` are skipped; ``unit_counts`` (recipients
+    already listed per unit) counts against the per-unit cap."""
+    recipient = rule.honour_type.recipient
+    cap = rule.per_unit_cap if recipient != HonourType.Recipient.UNIT else None
+    units = Counter(unit_counts or {})
+    seen = set(taken_keys)
+    chosen = []
+    filled = 0
+    for _tie, group in groupby(candidates, key=lambda c: c.tie):
+        if filled >= slots:
+            break
+        members = []
+        for candidate in group:
+            key = candidate.recipient_key(recipient)
+            if key in seen or (cap is not None and units[candidate.unit.pk] >= cap):
+                continue
+            seen.add(key)
+            units[candidate.unit.pk] += 1
+            members.append(candidate)
+        over = filled + len(members) > slots
+        chosen.extend((candidate, over) for candidate in members)
+        filled += len(members)
+    return chosen
+
+
+# Checks ----------------------------------------------------------------------------------
+
+
+def composition_problems(honour_list: HonourList) -> list[dict]:
+    """The composition quotas the list breaks, e.g. front-line workers below 60%.
+
+    Each problem is ``{"quota": field name, "limit": Decimal, "actual": Decimal}`` with
+    ``actual`` the percentage among the active entries that name a person. An empty list
+    when the honour is not for people or sets no composition quota."""
+    rule = honour_list.rule
+    quotas = rule.composition_quotas
+    if not quotas or rule.honour_type.recipient != HonourType.Recipient.PERSON:
+        return []
+    people = [
+        entry.person
+        for entry in honour_list.entries.filter(removed_at__isnull=True, person__isnull=False)
+        .select_related("person")
+        .order_by()
+    ]
+    if not people:
+        return []
+    problems = []
+    for field, limit in quotas.items():
+        attribute, at_least = COMPOSITION[field]
+        actual = Decimal(100) * sum(getattr(p, attribute) for p in people) / len(people)
+        if (actual < limit) if at_least else (actual > limit):
+            problems.append(
+                {"quota": field, "limit": limit, "actual": actual.quantize(Decimal("0.01"))}
+            )
+    return problems
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date ``days`` working days (Monday to Friday) after ``start``."""
+    current = start
+    while days > 0:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+# Publishing, removing, confirming ---------------------------------------------------------
+
+
+def _locked_list(honour_list: HonourList) -> HonourList:
+    return (
+        HonourList.objects.select_for_update()
+        .select_related("rule__campaign", "rule__honour_type")
+        .get(pk=honour_list.pk)
+    )
+
+
+def publish(
+    honour_list: HonourList,
+    user,
+    start: datetime.date,
+    end: datetime.date | None = None,
+    override_reason: str = "",
+) -> HonourList:
+    """Publish a draft list for public notice (公示) from ``start`` to ``end`` (default:
+    5 working days after ``start``).
+
+    Guarantees: staff of the campaign only; only a draft with at least one entry; refused
+    while entries tied at the cut-off are still flagged over quota, while a person or team
+    honour has entries with nobody nominated, and while a composition quota is broken
+    unless ``override_reason`` is given (it is kept on the list)."""
+    require_staff_of(honour_list.rule.campaign, user)
+    end = end or add_working_days(start, NOTICE_WORKING_DAYS)
+    if end < start:
+        raise ValidationError(_("The notice cannot end before it starts."))
+    override_reason = (override_reason or "").strip()
+    with transaction.atomic(), set_actor(user):
+        current = _locked_list(honour_list)
+        if current.status != HonourList.Status.DRAFT:
+            raise ValidationError(_("Only a draft list can be published."))
+        active = current.entries.filter(removed_at__isnull=True)
+        if not active.exists():
+            raise ValidationError(_("The list has no entries to publish."))
+        if active.filter(over_quota=True).exists():
+            raise ValidationError(
+                _("Entries tied at the quota cut-off are over quota; resolve them first.")
+            )
+        recipient = current.rule.honour_type.recipient
+        if recipient == HonourType.Recipient.PERSON and active.filter(person=None).exists():
+            raise ValidationError(_("Some entries still need a person to be nominated."))
+        if recipient == HonourType.Recipient.TEAM and active.filter(team=None).exists():
+            raise ValidationError(_("Some entries still need a team to be nominated."))
+        if composition_problems(current) and not override_reason:
+            raise ValidationError(
+                _(
+                    "The list breaks a composition quota; it can be published only with a "
+                    "written reason for the override."
+                )
+            )
+        current.status = HonourList.Status.PUBLISHED
+        current.notice_start = start
+        current.notice_end = end
+        current.published_at = timezone.now()
+        current.published_by = user
+        current.composition_override_reason = override_reason
+        current.save()
+    return current
+
+
+def remove_entry(entry: HonourListEntry, user, reason: str, substitute: bool = True) -> list:
+    """Remove an entry (e.g. an upheld objection) with the reason; returns the substitutes.
+
+    Guarantees: staff of the campaign only; a reason is required; the list is a draft or in
+    public notice (a confirmed list does not change); the entry is kept, marked removed.
+    With ``substitute`` and an entry that came from the ranking, the places freed are filled
+    from the ranking by the next eligible entries not yet on the list (removed ones
+    included), recorded as substitutes; a tied group that does not fit is proposed whole,
+    flagged over quota for staff to resolve."""
+    honour_list = entry.honour_list
+    require_staff_of(honour_list.rule.campaign, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for removing the entry; it is recorded."))
+    with transaction.atomic(), set_actor(user):
+        current = _locked_list(honour_list)
+        if current.status == HonourList.Status.CONFIRMED:
+            raise ValidationError(_("A confirmed list can no longer change."))
+        entry = HonourListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.removed_at is not None:
+            raise ValidationError(_("This entry has been removed already."))
+        entry.removed_at = timezone.now()
+        entry.removed_by = user
+        entry.removal_reason = reason
+        entry.save()
+        ranked = {HonourListEntry.Source.GENERATED, HonourListEntry.Source.SUBSTITUTE}
+        if not substitute or entry.source not in ranked:
+            return []
+        return _substitute(current, reason)
+
+
+def _substitute(honour_list: HonourList, reason: str) -> list:
+    rule = honour_list.rule
+    entries = list(honour_list.entries.all())
+    active = [e for e in entries if e.removed_at is None]
+    slots = rule.quota - len(active)
+    if slots <= 0:
+        return []
+    chosen = select(
+        eligible_candidates(rule),
+        rule,
+        slots=slots,
+        taken_keys={e.recipient_key for e in entries},
+        unit_counts=Counter(e.unit_id for e in active),
+    )
+    return [
+        _add_entry(honour_list, candidate, over, HonourListEntry.Source.SUBSTITUTE, reason)
+        for candidate, over in chosen
+    ]
+
+
+def resolve_over_quota(entry: HonourListEntry, user, reason: str) -> HonourListEntry:
+    """Staff keep an entry flagged over quota (a tie resolved in its favour), with a reason.
+
+    Guarantees: staff of the campaign only; a reason is required and recorded on the entry;
+    the list is not confirmed."""
+    require_staff_of(entry.honour_list.rule.campaign, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for keeping the entry; it is recorded."))
+    with transaction.atomic(), set_actor(user):
+        current = _locked_list(entry.honour_list)
+        if current.status == HonourList.Status.CONFIRMED:
+            raise ValidationError(_("A confirmed list can no longer change."))
+        entry = HonourListEntry.objects.select_for_update().get(pk=entry.pk)
+        entry.over_quota = False
+        entry.reason = "\n".join(part for part in (entry.reason, reason) if part)
+        entry.save()
+    return entry
+
+
+def confirm(honour_list: HonourList, user, today: datetime.date | None = None) -> HonourList:
+    """Confirm a published list once its notice period has ended.
+
+    Guarantees: staff of the campaign only; only a published list, only after the notice's
+    last day, and with no entry left over quota; the version goes up by one and the list is
+    confirmed, after which it no longer changes."""
+    require_staff_of(honour_list.rule.campaign, user)
+    today = today or timezone.localdate()
+    with transaction.atomic(), set_actor(user):
+        current = _locked_list(honour_list)
+        if current.status != HonourList.Status.PUBLISHED:
+            raise ValidationError(_("Only a list in public notice can be confirmed."))
+        if today <= current.notice_end:
+            raise ValidationError(_("The public notice has not ended yet."))
+        if current.entries.filter(removed_at__isnull=True, over_quota=True).exists():
+            raise ValidationError(
+                _("Entries tied at the quota cut-off are over quota; resolve them first.")
+            )
+        current.status = HonourList.Status.CONFIRMED
+        current.version += 1
+        current.confirmed_at = timezone.now()
+        current.confirmed_by = user
+        current.save()
+    return current
+
+
+# The generation job ------------------------------------------------------------------------
+
+
+def queue_generation(rule: HonourRule, user) -> HonourList:
+    """Staff ask for the list to be generated in the background (``tasks.generate_honour_list``).
+
+    Guarantees: staff of the campaign only; the list is a draft (created empty if need be);
+    its job state is "queued" and the task is sent after the commit."""
+    from .tasks import generate_honour_list
+
+    require_staff_of(rule.campaign, user)
+    with transaction.atomic():
+        HonourRule.objects.select_for_update().filter(pk=rule.pk).first()
+        honour_list, _created = HonourList.objects.get_or_create(rule=rule)
+        if honour_list.status != HonourList.Status.DRAFT:
+            raise ValidationError(
+                _("This honours list is published or confirmed; it is not generated again.")
+            )
+        record_job(honour_list.pk, HonourList.TaskState.QUEUED, 0)
+        transaction.on_commit(lambda: generate_honour_list.delay(rule.pk))
+    return honour_list
+
+
+def record_job(list_id: int, state: str, progress: int, error: str = "") -> None:
+    """Store the generation job's state on a draft list (never on a published one)."""
+    HonourList.objects.filter(pk=list_id, status=HonourList.Status.DRAFT).update(
+        task_state=state, task_progress=progress, task_error=error, task_updated_at=timezone.now()
+    )
