@@ -9,9 +9,10 @@ class AwardsConfig(AppConfig):
     def ready(self):
         from competitions.audit import audit
 
-        from .models import HonourList, HonourListEntry, HonourRule, HonourType
+        from .models import HonourList, HonourListEntry, HonourRule, HonourType, Objection
 
         audit(HonourType)
         audit(HonourRule)
         audit(HonourList)
         audit(HonourListEntry)
+        audit(Objection)

@@ -383,3 +383,68 @@ class HonourListEntry(models.Model):
         if recipient != HonourType.Recipient.UNIT and self.project_id:
             return f"project:{self.project_id}"
         return f"unit:{self.unit_id}"
+
+
+def validate_contact(value: str) -> None:
+    """A phone number or an e-mail address, checked loosely."""
+    value = (value or "").strip()
+    if "@" in value:
+        local, _at, domain = value.rpartition("@")
+        if local and "." in domain and " " not in value:
+            return
+    else:
+        digits = [c for c in value if c.isdigit()]
+        if 5 <= len(digits) <= 20 and all(c.isdigit() or c in "+-() " for c in value):
+            return
+    raise ValidationError(_("Give a phone number or an e-mail address."), code="invalid_contact")
+
+
+class Objection(models.Model):
+    """An objection lodged against an entry during the public notice (公示).
+
+    The objector's name and contact are kept from the public: only the campaign's staff see
+    them. Staff record the investigation and decide; the decision fields say who and when."""
+
+    class Status(models.TextChoices):
+        LODGED = "lodged", _("Lodged")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    entry = models.ForeignKey(
+        HonourListEntry,
+        verbose_name=_("honours list entry"),
+        on_delete=models.CASCADE,
+        related_name="objections",
+    )
+    name = models.CharField(_("your name"), max_length=64)
+    contact = models.CharField(_("phone or e-mail"), max_length=128, validators=[validate_contact])
+    content = models.TextField(_("objection"), max_length=2000)
+    lodged_at = models.DateTimeField(_("lodged at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.LODGED, db_index=True
+    )
+    investigation = models.TextField(_("investigation"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["lodged_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="lodged") | (Q(decided_at__isnull=False) & ~Q(investigation="")),
+                name="objection_decision_recorded",
+                violation_error_message=_("A decision needs the investigation."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry} · {self.get_status_display()}"

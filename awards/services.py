@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from scoring.services import require_staff_of
 
-from .models import HonourList, HonourListEntry, HonourRule, HonourType
+from .models import HonourList, HonourListEntry, HonourRule, HonourType, Objection
 
 NOTICE_WORKING_DAYS = 5
 
@@ -77,7 +77,7 @@ def generate(rule: HonourRule) -> HonourList:
     """
     with transaction.atomic():
         rule = (
-            HonourRule.objects.select_for_update()
+            HonourRule.objects.select_for_update(of=("self",))
             .select_related("campaign", "zone", "honour_type")
             .get(pk=rule.pk)
         )
@@ -315,7 +315,7 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
 
 def _locked_list(honour_list: HonourList) -> HonourList:
     return (
-        HonourList.objects.select_for_update()
+        HonourList.objects.select_for_update(of=("self",))
         .select_related("rule__campaign", "rule__honour_type")
         .get(pk=honour_list.pk)
     )
@@ -448,8 +448,8 @@ def confirm(honour_list: HonourList, user, today: datetime.date | None = None) -
     """Confirm a published list once its notice period has ended.
 
     Guarantees: staff of the campaign only; only a published list, only after the notice's
-    last day, and with no entry left over quota; the version goes up by one and the list is
-    confirmed, after which it no longer changes."""
+    last day, with no entry left over quota and every objection decided; the version goes
+    up by one and the list is confirmed, after which it no longer changes."""
     require_staff_of(honour_list.rule.campaign, user)
     today = today or timezone.localdate()
     with transaction.atomic(), set_actor(user):
@@ -462,12 +462,90 @@ def confirm(honour_list: HonourList, user, today: datetime.date | None = None) -
             raise ValidationError(
                 _("Entries tied at the quota cut-off are over quota; resolve them first.")
             )
+        if Objection.objects.filter(
+            entry__honour_list=current, status=Objection.Status.LODGED
+        ).exists():
+            raise ValidationError(_("Some objections are still to be decided."))
         current.status = HonourList.Status.CONFIRMED
         current.version += 1
         current.confirmed_at = timezone.now()
         current.confirmed_by = user
         current.save()
     return current
+
+
+# Objections during the public notice --------------------------------------------------------
+
+
+def in_notice(honour_list: HonourList, today: datetime.date | None = None) -> bool:
+    """Whether the list is published and ``today`` lies within its notice period."""
+    today = today or timezone.localdate()
+    return (
+        honour_list.status == HonourList.Status.PUBLISHED
+        and honour_list.notice_start is not None
+        and honour_list.notice_start <= today <= honour_list.notice_end
+    )
+
+
+def lodge_objection(
+    entry: HonourListEntry, name: str, contact: str, content: str, today=None
+) -> Objection:
+    """Anyone lodges an objection against an entry of a list in public notice.
+
+    Guarantees: only while the list is published and ``today`` is within the notice period
+    (both days included); only against an entry not removed; name, contact (a phone number
+    or an e-mail address) and content are required and validated; nothing is saved when
+    refused."""
+    objection = Objection(
+        entry=entry,
+        name=(name or "").strip(),
+        contact=(contact or "").strip(),
+        content=(content or "").strip(),
+    )
+    objection.full_clean(exclude=["entry", "status"])
+    with transaction.atomic():
+        current = _locked_list(entry.honour_list)
+        if not in_notice(current, today):
+            raise ValidationError(_("Objections can be lodged only during the public notice."))
+        if HonourListEntry.objects.filter(pk=entry.pk, removed_at__isnull=True).count() != 1:
+            raise ValidationError(_("This entry has been removed from the list."))
+        objection.save()
+    return objection
+
+
+def decide_objection(objection: Objection, user, upheld: bool, investigation: str) -> list:
+    """Staff record the investigation and decide an objection; returns the substitutes.
+
+    Guarantees: staff of the campaign only; the investigation is required; only a lodged
+    objection is decided, once (the objection row is locked); upheld removes the entry with
+    the investigation as the reason and, for a ranked entry, substitutes the next eligible
+    entries automatically (:func:`remove_entry`); dismissed leaves the entry. The decision
+    records who decided and when."""
+    honour_list = objection.entry.honour_list
+    require_staff_of(honour_list.rule.campaign, user)
+    investigation = (investigation or "").strip()
+    if not investigation:
+        raise ValidationError(_("Record the investigation; it is kept with the decision."))
+    with transaction.atomic(), set_actor(user):
+        current = _locked_list(honour_list)
+        objection = (
+            Objection.objects.select_for_update(of=("self",))
+            .select_related("entry")
+            .get(pk=objection.pk)
+        )
+        if objection.status != Objection.Status.LODGED:
+            raise ValidationError(_("This objection has been decided already."))
+        if current.status != HonourList.Status.PUBLISHED:
+            raise ValidationError(_("Only objections to a list in public notice are decided."))
+        objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
+        objection.investigation = investigation
+        objection.decided_by = user
+        objection.decided_at = timezone.now()
+        objection.save()
+        substitutes = []
+        if upheld and objection.entry.removed_at is None:
+            substitutes = remove_entry(objection.entry, user, investigation, substitute=True)
+    return substitutes
 
 
 # The generation job ------------------------------------------------------------------------
@@ -482,7 +560,7 @@ def queue_generation(rule: HonourRule, user) -> HonourList:
 
     require_staff_of(rule.campaign, user)
     with transaction.atomic():
-        HonourRule.objects.select_for_update().filter(pk=rule.pk).first()
+        HonourRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
         honour_list, _created = HonourList.objects.get_or_create(rule=rule)
         if honour_list.status != HonourList.Status.DRAFT:
             raise ValidationError(

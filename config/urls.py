@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("competitions.urls")),
     path("scoring/", include("scoring.urls")),
     path("skills/", include("skills.urls")),
+    path("honours/", include("awards.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
