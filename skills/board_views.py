@@ -77,7 +77,6 @@ def load_board(event: SkillEvent) -> list[BoardTier]:
             .select_related("contestant__person", "contestant__unit")
             .order_by("heat_id", F("rank").asc(nulls_last=True), "station_number")
         ):
-            entry.clock = explaining.clock(entry.completion_seconds)
             by_heat[entry.heat_id].append(entry)
     progress = services.progress_of(h.pk for h in heats if h.locked_at is None)
     tiers = []
@@ -129,7 +128,6 @@ def explanation(request, entry_id):
             "event": event,
             "x": explaining.explain(entry, names=staff),
             "staff": staff,
-            "clock": explaining.clock(entry.completion_seconds),
         },
     )
 

@@ -29,15 +29,7 @@ THEORY = ComponentScore.Component.THEORY
 PRACTICAL = ComponentScore.Component.PRACTICAL
 COMPONENTS = (THEORY, PRACTICAL)
 
-__all__ = ["Explanation", "build", "clock", "explain", "show"]
-
-
-def clock(seconds) -> str:
-    """A completion time as mm:ss (minutes may exceed 59); "—" when none was recorded."""
-    if seconds is None:
-        return "—"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{rest:02d}"
+__all__ = ["Explanation", "build", "explain", "show"]
 
 
 @dataclass
@@ -208,17 +200,11 @@ def _judge_labels(scores, judges, names: bool) -> dict:
     return labels
 
 
-def _time_value(entry):
-    # As services._tie_break_values: a shorter time ranks higher, a missing time lowest.
-    seconds = entry.completion_seconds
-    return (0, 0) if seconds is None else (1, -seconds)
-
-
 def _tie_line(event, mine, other, labels) -> TieLine:
     for key in event.tie_break:
         if key == "time":
-            a, b = _time_value(mine.entry), _time_value(other.entry)
-            shown = clock(mine.entry.completion_seconds), clock(other.entry.completion_seconds)
+            a, b = mine.entry.time_key, other.entry.time_key
+            shown = mine.entry.completion_time or "—", other.entry.completion_time or "—"
         else:
             a = mine.practical if key == PRACTICAL else mine.theory
             b = other.practical if key == PRACTICAL else other.theory

@@ -355,12 +355,18 @@ class HeatEntry(models.Model):
 
     @property
     def completion_time(self) -> str:
-        """The completion time as m:ss (or h:mm:ss), "" when not recorded."""
+        """The completion time as mm:ss (minutes may exceed 59), "" when not recorded."""
         if self.completion_seconds is None:
             return ""
         minutes, seconds = divmod(self.completion_seconds, 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+        return f"{minutes:02d}:{seconds:02d}"
+
+    @property
+    def time_key(self) -> tuple:
+        """Orders entries by completion time for the tie-break, higher first: a shorter time
+        is higher, a missing time lower than any recorded one."""
+        seconds = self.completion_seconds
+        return (0, 0) if seconds is None else (1, -seconds)
 
 
 class ComponentScore(models.Model):

@@ -64,10 +64,7 @@ def _tie_break_values(event: SkillEvent, entry: HeatEntry, theory, practical) ->
         elif key == "theory":
             values.append(theory)
         elif key == "time":
-            # Higher ranks first, so a shorter time must compare higher; a missing time
-            # compares lower than any recorded one.
-            seconds = entry.completion_seconds
-            values.append((0, 0) if seconds is None else (1, -seconds))
+            values.append(entry.time_key)
         else:
             raise ValueError(f"unknown tie-break criterion {key!r} in event {event.pk}")
     return tuple(values)
