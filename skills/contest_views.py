@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -140,22 +139,19 @@ def register(request, event_id):
         return redirect("skills:event", event_id=event.pk)
     person = form.cleaned_data["person"]
     try:
-        with transaction.atomic():
-            if person is None:
-                person = Person.objects.create(
-                    unit=user.unit,
-                    name=form.cleaned_data["name"].strip(),
-                    trade=event.trade,
-                    job_title=form.cleaned_data["job_title"].strip(),
-                    is_front_line=True,
-                )
-            services.register(event, person, user)
+        if person is None:
+            contestant = services.register_new_worker(
+                event, user, form.cleaned_data["name"], form.cleaned_data["job_title"]
+            )
+        else:
+            contestant = services.register(event, person, user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, error_text(error))
     else:
         messages.success(
             request,
-            _("%(person)s is registered for %(event)s.") % {"person": person, "event": event},
+            _("%(person)s is registered for %(event)s.")
+            % {"person": contestant.person, "event": event},
         )
     return redirect("skills:event", event_id=event.pk)
 

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from competitions import queries as competition_queries
+from competitions.models import Person
 from scoring import engine
 from scoring.services import require_staff_of
 
@@ -243,6 +244,15 @@ def _refuse_locked(heat: Heat) -> None:
         raise ValidationError(_("This heat is locked; its scores can no longer change."))
 
 
+def check_registration_open(event: SkillEvent) -> None:
+    """Contestants register only for a skill contest that is not closed (ValidationError)."""
+    campaign = event.campaign
+    if campaign.kind != campaign.Kind.SKILL:
+        raise ValidationError(_("Contestants register only for skill contests."))
+    if campaign.status == campaign.Status.CLOSED:
+        raise ValidationError(_("This campaign is closed."))
+
+
 def register(event: SkillEvent, person, user) -> Contestant:
     """Register ``person`` for ``event`` on behalf of their unit.
 
@@ -261,17 +271,33 @@ def register(event: SkillEvent, person, user) -> Contestant:
             raise PermissionDenied(_("This person is outside your scope."))
     else:
         raise PermissionDenied(_("Only units and the competition office register contestants."))
-    campaign = event.campaign
-    if campaign.kind != campaign.Kind.SKILL:
-        raise ValidationError(_("Contestants register only for skill contests."))
-    if campaign.status == campaign.Status.CLOSED:
-        raise ValidationError(_("This campaign is closed."))
+    check_registration_open(event)
     if Contestant.objects.filter(event=event, person=person).exists():
         raise ValidationError(
             _("%(person)s is already registered for %(event)s.")
             % {"person": person, "event": event}
         )
     return Contestant.objects.create(event=event, person=person, unit_id=person.unit_id)
+
+
+def register_new_worker(event: SkillEvent, user, name: str, job_title: str = "") -> Contestant:
+    """A unit liaison adds a worker of their unit by name and registers them, together or not
+    at all (same rules as :func:`register`); the worker is a front-line worker of the event's
+    trade."""
+    if competition_queries.user_role(user) != "unit":
+        raise PermissionDenied(_("A unit registers only its own people."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("Choose a worker of your unit or give a new worker's name."))
+    with transaction.atomic():
+        person = Person.objects.create(
+            unit_id=user.unit_id,
+            name=name,
+            trade=event.trade,
+            job_title=(job_title or "").strip(),
+            is_front_line=True,
+        )
+        return register(event, person, user)
 
 
 def _next_station_numbers(heat: Heat, count: int) -> list[str]:

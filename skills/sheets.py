@@ -172,12 +172,10 @@ class ContestantImport:
             raise PermissionDenied(_("Only units and the competition office register contestants."))
         self.file_errors: list[str] = []
         self.rows: list[ContestantRow] = []
-        campaign = event.campaign
-        if campaign.kind != campaign.Kind.SKILL:
-            self.file_errors.append(_("Contestants register only for skill contests."))
-        elif campaign.status == campaign.Status.CLOSED:
-            self.file_errors.append(_("This campaign is closed."))
-        if self.file_errors:
+        try:
+            services.check_registration_open(event)
+        except ValidationError as error:
+            self.file_errors = error.messages
             return
         data = read_sheet(file, CONTESTANT_SHEET, CONTESTANT_COLUMNS, ContestantRow)
         self.rows, self.file_errors = data.rows, data.errors
