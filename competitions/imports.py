@@ -17,21 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
 
-from auditlog.cid import get_cid
-from auditlog.context import auditlog_value
-from auditlog.diff import model_instance_diff
-from auditlog.models import LogEntry
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
-from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .audit import diff, log_bulk
 from .models import Organisation, Person, Team, Unit
 from .queries import organisations_for_user, units_for_user
 
@@ -94,7 +88,7 @@ def choice_labels(choices) -> dict[str, str]:
         return {value: str(label) for value, label in choices.choices}
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     """A cell's value as the stripped text the user typed (18-digit codes stay digits)."""
     if value is None:
         return ""
@@ -197,11 +191,11 @@ def _read_sheet(workbook, sheet: ImportSheet, file_errors: list[str]) -> None:
         return
     rows = workbook[sheet.name].iter_rows(values_only=True)
     header_row = next(rows, None) or ()
-    headers = [_text(value) for value in header_row]
+    headers = [cell_text(value) for value in header_row]
     positions = {c.field: headers.index(c.header) for c in sheet.columns if c.header in headers}
     sheet.present = set(positions)
     for number, values in enumerate(rows, start=2):
-        texts = [_text(value) for value in values]
+        texts = [cell_text(value) for value in values]
         if not any(texts):
             continue
         if len(sheet.rows) >= MAX_ROWS:
@@ -484,7 +478,7 @@ class UnitImport:
     def _action(row: ImportRow) -> str:
         if row.original is None:
             return CREATE
-        return UPDATE if _diff(row.original, row.instance) else UNCHANGED
+        return UPDATE if diff(row.original, row.instance) else UNCHANGED
 
     # Results ---------------------------------------------------------------------------
 
@@ -550,39 +544,8 @@ class UnitImport:
             (Person, [(row.original, row.instance) for row in people_changed]),
         ):
             if changes:
-                LogEntry.objects.bulk_create(_log_entries(model, changes, actor))
+                log_bulk(model, changes, actor)
         return len(units_new) + len(units_changed), len(people_new) + len(people_changed)
-
-
-def _diff(old, new):
-    return model_instance_diff(old, new, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES)
-
-
-def _log_entries(model, changes, actor) -> list[LogEntry]:
-    """Audit entries as django-auditlog would write them for (old, new) pairs saved in bulk."""
-    try:
-        context = auditlog_value.get()  # set by AuditlogMiddleware for the current request
-    except LookupError:
-        context = {}
-    content_type = ContentType.objects.get_for_model(model)
-    now, cid = timezone.now(), get_cid()
-    return [
-        LogEntry(
-            content_type=content_type,
-            object_pk=str(new.pk),
-            object_id=new.pk,
-            object_repr=smart_str(new),
-            action=LogEntry.Action.CREATE if old is None else LogEntry.Action.UPDATE,
-            changes=_diff(old, new),
-            actor=actor,
-            actor_email=getattr(actor, "email", None),
-            remote_addr=context.get("remote_addr"),
-            remote_port=context.get("remote_port"),
-            cid=cid,
-            timestamp=now,
-        )
-        for old, new in changes
-    ]
 
 
 # Files waiting for confirmation ----------------------------------------------------------

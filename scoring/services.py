@@ -759,10 +759,9 @@ def auto_assign(zone, stage, evaluators, per_entry: int, user) -> AutoAssignRepo
     - an entry that cannot get ``per_entry`` evaluators gets as many as it can and is
       reported in ``shortfalls`` with the reason.
     """
-    from auditlog.models import LogEntry
     from django.contrib.auth import get_user_model
 
-    from competitions.imports import _log_entries
+    from competitions.audit import log_bulk
     from competitions.models import Project
 
     from .results import ENTRY_STATUSES, recompute
@@ -856,9 +855,7 @@ def auto_assign(zone, stage, evaluators, per_entry: int, user) -> AutoAssignRepo
         if created:
             EvaluatorAssignment.objects.bulk_create(created)
             # bulk_create sends no signals: write the audit entries auditlog would have.
-            LogEntry.objects.bulk_create(
-                _log_entries(EvaluatorAssignment, [(None, row) for row in created], user)
-            )
+            log_bulk(EvaluatorAssignment, [(None, row) for row in created], user)
             recompute(project_ids=sorted({row.project_id for row in created}))
     shortfalls.sort(key=lambda shortfall: shortfall.project.pk)
     return AutoAssignReport(entries=len(entries), created=created, shortfalls=shortfalls)

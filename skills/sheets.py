@@ -15,7 +15,6 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -26,8 +25,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from competitions import queries as competition_queries
+from competitions.audit import log_bulk
 from competitions.excel import header_row
-from competitions.imports import MAX_ROWS, Column, ImportRow, _log_entries, _text
+from competitions.imports import MAX_ROWS, Column, ImportRow, cell_text
 from competitions.models import Person, Unit
 from scoring import engine
 
@@ -87,11 +87,11 @@ def read_sheet(file, preferred: str, columns: tuple[Column, ...], row_class=Impo
         sheet = workbook[preferred] if preferred in names else workbook.worksheets[0]
         data.title = sheet.title
         rows = sheet.iter_rows(values_only=True)
-        headers = [_text(value) for value in next(rows, None) or ()]
+        headers = [cell_text(value) for value in next(rows, None) or ()]
         positions = {c.field: headers.index(c.header) for c in columns if c.header in headers}
         data.present = set(positions)
         for number, values in enumerate(rows, start=2):
-            texts = [_text(value) for value in values]
+            texts = [cell_text(value) for value in values]
             if not any(texts):
                 continue
             if len(data.rows) >= MAX_ROWS:
@@ -369,9 +369,7 @@ class ContestantImport:
         # bulk_create sends no signals: write the audit entries auditlog would have.
         for model, created in ((Person, new_people), (Contestant, contestants)):
             if created:
-                LogEntry.objects.bulk_create(
-                    _log_entries(model, [(None, obj) for obj in created], self.user)
-                )
+                log_bulk(model, [(None, obj) for obj in created], self.user)
         by_heat: dict[int, tuple[Heat, list[Contestant]]] = {}
         for row, contestant in zip(self.rows, contestants, strict=True):
             if row.heat is not None:
