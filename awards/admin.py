@@ -1,17 +1,14 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from competitions.admin import ScopedInline, ScopedModelAdmin
-from competitions.queries import user_role
-from scoring.services import is_staff_of
 
 from . import services
 from .models import HonourList, HonourListEntry, HonourRule, HonourType, Objection
-from .rules import honour_lists_for_user, honour_rules_for_user
+from .rules import honour_lists_for_user, honour_rules_for_user, objections_for_staff
 
 
 @admin.register(HonourType)
@@ -110,24 +107,8 @@ class HonourListAdmin(ScopedModelAdmin):
         )
 
 
-def objections_for_staff(user):
-    """Objections to the lists of the campaigns the user manages (they show who objected)."""
-    role = user_role(user)
-    qs = Objection.objects.all()
-    if role == "superuser":
-        return qs
-    if role != "organiser" or user.organisation_id is None:
-        return qs.none()
-    path = user.organisation.path
-    campaign = "entry__honour_list__rule__campaign__"
-    return qs.filter(
-        Q(**{f"{campaign}organiser__path__startswith": path})
-        | Q(**{f"{campaign}co_organisers__path__startswith": path})
-    ).distinct()
-
-
 @admin.register(Objection)
-class ObjectionAdmin(admin.ModelAdmin):
+class ObjectionAdmin(ScopedModelAdmin):
     """Objections are read here; they are decided on the list's objections page, through
     ``services.decide_objection`` (which removes and substitutes an upheld entry)."""
 
@@ -147,22 +128,4 @@ class ObjectionAdmin(admin.ModelAdmin):
         "decided_at",
     ]
 
-    def get_queryset(self, request):
-        return objections_for_staff(request.user).select_related(*self.list_select_related)
-
-    def has_module_permission(self, request):
-        return user_role(request.user) in ("superuser", "organiser")
-
-    def has_view_permission(self, request, obj=None):
-        if obj is None:
-            return self.has_module_permission(request)
-        return is_staff_of(obj.entry.honour_list.rule.campaign, request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    scope = staticmethod(objections_for_staff)

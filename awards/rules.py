@@ -1,9 +1,9 @@
 import rules
 
-from competitions.queries import campaigns_for_user
+from competitions.queries import campaigns_for_user, campaigns_run_by
 from competitions.rules import can_view, has_role, staff_of_campaign
 
-from .models import HonourList, HonourListEntry, HonourRule
+from .models import HonourList, HonourListEntry, HonourRule, Objection
 
 
 def honour_rules_for_user(user):
@@ -14,6 +14,12 @@ def honour_rules_for_user(user):
 def honour_lists_for_user(user):
     """The honours lists of the campaigns the user can see."""
     return HonourList.objects.filter(rule__campaign__in=campaigns_for_user(user))
+
+
+def objections_for_staff(user):
+    """Objections to the lists of the campaigns the user's office runs (they show who
+    objected, so not to staff who merely see the campaign)."""
+    return Objection.objects.filter(entry__honour_list__rule__campaign__in=campaigns_run_by(user))
 
 
 def honour_entries_for_user(user):
@@ -40,3 +46,9 @@ rules.add_perm(
 )
 for action in ("add", "change", "delete"):
     rules.add_perm(f"awards.{action}_honourlistentry", rules.always_deny)
+
+# Objections are read in the admin and decided on the list's objections page, through
+# ``services.decide_objection``.
+rules.add_perm("awards.view_objection", rules.is_superuser | can_view(objections_for_staff))
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"awards.{action}_objection", rules.always_deny)

@@ -78,6 +78,25 @@ def _campaigns_reaching(path: str):
     return Q(organiser__path__in=ancestors) | Q(Exists(co))
 
 
+def _run_by_subtree(path: str):
+    """Campaigns organised or co-organised by the organisation at ``path`` or below it."""
+    co_below = Campaign.co_organisers.through.objects.filter(
+        campaign_id=OuterRef("pk"), organisation__path__startswith=path
+    )
+    return Q(organiser__path__startswith=path) | Q(Exists(co_below))
+
+
+def campaigns_run_by(user):
+    """The campaigns an organiser's subtree runs (organiser or co-organiser); all for a
+    superuser, none for anyone else. Their staff see who objected, run heats, and so on."""
+    role = user_role(user)
+    if role == "superuser":
+        return Campaign.objects.all()
+    if role != "organiser":
+        return Campaign.objects.none()
+    return Campaign.objects.filter(_run_by_subtree(_scope_path(user)))
+
+
 def campaigns_for_user(user):
     role = user_role(user)
     qs = Campaign.objects.all()
@@ -85,12 +104,7 @@ def campaigns_for_user(user):
         return qs
     if role == "organiser":
         path = _scope_path(user)
-        co_below = Campaign.co_organisers.through.objects.filter(
-            campaign_id=OuterRef("pk"), organisation__path__startswith=path
-        )
-        return qs.filter(
-            Q(organiser__path__startswith=path) | Q(Exists(co_below)) | _campaigns_reaching(path)
-        )
+        return qs.filter(_run_by_subtree(path) | _campaigns_reaching(path))
     if role == "unit":
         own = Project.objects.filter(campaign_id=OuterRef("pk"), unit_id=user.unit_id)
         return qs.filter(_campaigns_reaching(_home_path(user)) | Q(Exists(own)))

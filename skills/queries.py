@@ -12,18 +12,8 @@
 from django.db.models import Exists, OuterRef, Q
 
 from competitions import queries as cq
-from competitions.models import Campaign
 
 from .models import Contestant, Heat, HeatEntry, HeatJudge, SkillEvent
-
-
-def _run_by(user):
-    """The campaigns the organiser's subtree runs (organiser or co-organiser)."""
-    path = user.organisation.path
-    co_below = Campaign.co_organisers.through.objects.filter(
-        campaign_id=OuterRef("pk"), organisation__path__startswith=path
-    )
-    return Campaign.objects.filter(Q(organiser__path__startswith=path) | Q(Exists(co_below)))
 
 
 def events_for_user(user):
@@ -57,7 +47,7 @@ def contestants_for_user(user):
         return qs
     if role == "organiser":
         return qs.filter(
-            Q(event__campaign__in=_run_by(user))
+            Q(event__campaign__in=cq.campaigns_run_by(user))
             | Q(unit__organisation__path__startswith=user.organisation.path)
         )
     if role == "unit":
