@@ -156,13 +156,15 @@ def register(request, event_id):
     return redirect("skills:event", event_id=event.pk)
 
 
-def _heat_rows(heat, staff):
-    """The heat's entries with their marks count and, for staff before the lock, live
-    results; after the lock the stored results."""
+def _heat_rows(heat, user, staff):
+    """The heat's entries the user may see (``entries_for_user``) with their marks count and,
+    for staff before the lock, live results; after the lock the stored results."""
     entries = list(
-        heat.entries.select_related("contestant__person", "contestant__unit").annotate(
-            mark_count=Count("scores")
-        )
+        queries.entries_for_user(user)
+        .filter(heat=heat)
+        .select_related("contestant__person", "contestant__unit")
+        .annotate(mark_count=Count("scores"))
+        .order_by("station_number")
     )
     if heat.locked_at is not None:
         entries.sort(key=lambda e: (e.rank is None, e.rank or 0, e.station_number))
@@ -191,28 +193,15 @@ def heat_detail(request, heat_id):
     staff = queries.runs_event(user, event)
     if competition_queries.user_role(user) == "evaluator":
         return redirect("skills:judging")
-    waiting = []
-    if staff and heat.locked_at is None:
-        in_tier = HeatEntry.objects.filter(heat__tier_id=heat.tier_id).values("contestant_id")
-        waiting = (
-            event.contestants.exclude(pk__in=in_tier)
-            .select_related("person", "unit")
-            .order_by("unit__name", "person__name")
-        )
-        if heat.tier.order != event.tiers.order_by("order").values_list("order", flat=True)[0]:
-            waiting = waiting.none()  # later tiers are filled by advancement
-    rows = _heat_rows(heat, staff)
-    if not staff and heat.locked_at is None:
-        rows = [r for r in rows if r["entry"].contestant.unit_id == getattr(user, "unit_id", None)]
     context = {
         "heat": heat,
         "event": event,
         "staff": staff,
-        "rows": rows,
+        "rows": _heat_rows(heat, user, staff),
         "names": queries.shows_names(heat, user),
         "progress": services.marking_progress(heat),
         "judges": heat.judges.select_related("judge"),
-        "waiting": waiting,
+        "waiting": (queries.waiting_contestants(heat) if staff and heat.locked_at is None else []),
         "log": heat.log.select_related("actor")[:20],
         "next_tier": services.next_tier(heat.tier),
     }

@@ -75,6 +75,23 @@ def entries_for_user(user):
     return qs.none()
 
 
+def waiting_contestants(heat):
+    """The event's registered contestants not yet in a heat of ``heat``'s tier, when that is
+    the first tier (later tiers are filled by advancement); none otherwise."""
+    from .services import first_tier
+
+    event = heat.tier.event
+    first = first_tier(event)
+    if first is None or first.pk != heat.tier_id:
+        return Contestant.objects.none()
+    in_tier = HeatEntry.objects.filter(heat__tier_id=heat.tier_id).values("contestant_id")
+    return (
+        event.contestants.exclude(pk__in=in_tier)
+        .select_related("person", "unit")
+        .order_by("unit__name", "person__name")
+    )
+
+
 def runs_event(user, event) -> bool:
     """Staff of the event's campaign (or a superuser): they run its heats and see names."""
     from scoring.services import is_staff_of

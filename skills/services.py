@@ -569,6 +569,12 @@ def marking_progress(heat: Heat) -> Progress:
     return progress_of([heat.pk])[heat.pk]
 
 
+def first_tier(event: SkillEvent) -> Tier | None:
+    """The event's first tier (lowest order): the heats contestants are entered into; later
+    tiers are filled by advancement."""
+    return event.tiers.order_by("order", "pk").first()
+
+
 def next_tier(tier: Tier) -> Tier | None:
     return (
         Tier.objects.filter(event_id=tier.event_id, order__gt=tier.order)

@@ -92,7 +92,7 @@ def contestant_import(request, event_id):
                         % {"registered": registered, "entered": entered},
                     )
                     return redirect("skills:contestant-import", event_id=event.pk)
-    tier = sheets.first_tier(event)
+    tier = services.first_tier(event)
     heats = list(tier.heats.order_by("name")) if tier is not None and staff else []
     return render(
         request,

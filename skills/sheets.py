@@ -32,7 +32,7 @@ from competitions.models import Person, Unit
 from scoring import engine
 
 from . import queries, services
-from .models import Component, ComponentScore, Contestant, Heat, HeatEntry, HeatJudge, Tier
+from .models import Component, ComponentScore, Contestant, Heat, HeatEntry, HeatJudge
 
 CONTESTANT_SHEET = "报名"
 THEORY_SHEET = "理论成绩"
@@ -145,11 +145,6 @@ class ContestantRow(ImportRow):
     unit: Unit | None = None
     person: Person | None = None
     heat: Heat | None = None
-
-
-def first_tier(event) -> Tier | None:
-    """The event's first tier (lowest order): the heats contestants are entered into."""
-    return event.tiers.order_by("order", "pk").first()
 
 
 class ContestantImport:
@@ -314,7 +309,7 @@ class ContestantImport:
     def _load_heats(self):
         if not any(row.cells.get("heat") for row in self.rows) or not self.staff:
             return {}, None
-        tier = first_tier(self.event)
+        tier = services.first_tier(self.event)
         if tier is None:
             return {}, None
         return {heat.name: heat for heat in tier.heats.all()}, tier
@@ -386,7 +381,7 @@ def contestant_template(event, user) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     sheet = _template_sheet(workbook, CONTESTANT_SHEET, CONTESTANT_COLUMNS, ("unit",))
-    tier = first_tier(event)
+    tier = services.first_tier(event)
     heat_names = []
     if tier is not None and queries.runs_event(user, event):
         heat_names = list(

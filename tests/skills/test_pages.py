@@ -207,3 +207,15 @@ def test_heat_and_marking_pages_cost_the_same_queries_for_more_contestants(
         services.save_marks(heat, contest.judge1, "practical", {entry: 80})
     assert [_queries(staff, url) for url in urls] == before
     assert _queries(client, f"/skills/heats/{heat.pk}/mark/practical/") == before_mark
+
+
+def test_unit_sees_only_its_own_contestants_in_an_open_heat(client_for, world, contest):
+    heat = contest.heat_a
+    assert "陈一" in client_for("unit_a").get(f"/skills/heats/{heat.pk}/").content.decode()
+    page = client_for("unit_b").get(f"/skills/heats/{heat.pk}/").content.decode()
+    assert not any(f'data-station="{n}"' in page for n in ("01", "02", "03", "04"))
+    # Once locked, the results are public to every unit.
+    mark(contest, heat, contest.entries_a, ["90", "80", "70", "60"], [("80", "82")] * 4)
+    services.lock_heat(heat, world.users["city"])
+    page = client_for("unit_b").get(f"/skills/heats/{heat.pk}/").content.decode()
+    assert all(name in page for name in NAMES_A)
