@@ -9,10 +9,20 @@ class AwardsConfig(AppConfig):
     def ready(self):
         from competitions.audit import audit
 
-        from .models import HonourList, HonourListEntry, HonourRule, HonourType, Objection
+        from .models import (
+            Certificate,
+            HonourList,
+            HonourListEntry,
+            HonourRule,
+            HonourType,
+            InstantHonour,
+            Objection,
+        )
 
         audit(HonourType)
         audit(HonourRule)
         audit(HonourList)
         audit(HonourListEntry)
         audit(Objection)
+        audit(InstantHonour)
+        audit(Certificate)

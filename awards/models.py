@@ -339,6 +339,15 @@ class HonourListEntry(models.Model):
         related_name="+",
     )
     removal_reason = models.TextField(_("reason for removal"), blank=True)
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("nominated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    nominated_at = models.DateTimeField(_("nominated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("honours list entry")
@@ -448,3 +457,253 @@ class Objection(models.Model):
 
     def __str__(self):
         return f"{self.entry} · {self.get_status_display()}"
+
+
+class InstantHonour(models.Model):
+    """An honour given at once during a campaign (即时授予), outside the generated lists,
+    with a written reason; it gets a certificate like a confirmed honour."""
+
+    campaign = models.ForeignKey(
+        "competitions.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="instant_honours",
+    )
+    honour_type = models.ForeignKey(
+        HonourType,
+        verbose_name=_("honour type"),
+        on_delete=models.PROTECT,
+        related_name="instant_honours",
+    )
+    unit = models.ForeignKey(
+        "competitions.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="instant_honours",
+    )
+    team = models.ForeignKey(
+        "competitions.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instant_honours",
+    )
+    person = models.ForeignKey(
+        "competitions.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instant_honours",
+    )
+    project = models.ForeignKey(
+        "competitions.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instant_honours",
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("awarded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    awarded_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("instant honour")
+        verbose_name_plural = _("instant honours")
+        ordering = ["-awarded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="instant_honour_has_reason",
+                violation_error_message=_("An instant honour needs a written reason."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.honour_type.name} · {self.recipient_name}"
+
+    @property
+    def recipient_name(self) -> str:
+        return str(self.person or self.team or self.unit)
+
+
+class Certificate(models.Model):
+    """A numbered certificate of a confirmed honour or an instant honour.
+
+    The printed text is frozen here when the certificate is issued (names change, the
+    certificate does not); the verification code lets anyone check it on the public
+    verification page."""
+
+    campaign = models.ForeignKey(
+        "competitions.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    entry = models.OneToOneField(
+        HonourListEntry,
+        verbose_name=_("honours list entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate",
+    )
+    instant_honour = models.OneToOneField(
+        InstantHonour,
+        verbose_name=_("instant honour"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate",
+    )
+    serial = models.PositiveIntegerField(_("serial number in the campaign"))
+    number = models.CharField(_("certificate number"), max_length=32, unique=True)
+    verification_code = models.CharField(_("verification code"), max_length=16, unique=True)
+    honour_name = models.CharField(_("honour"), max_length=64)
+    recipient_name = models.CharField(_("recipient"), max_length=200)
+    unit_name = models.CharField(_("unit"), max_length=200)
+    campaign_title = models.CharField(_("campaign"), max_length=200)
+    issuer_name = models.CharField(_("issued by"), max_length=200)
+    list_version = models.PositiveIntegerField(_("list version"), null=True, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["campaign", "serial"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "serial"], name="certificate_serial_unique_per_campaign"
+            ),
+            models.CheckConstraint(
+                condition=Q(entry__isnull=False, instant_honour__isnull=True)
+                | Q(entry__isnull=True, instant_honour__isnull=False),
+                name="certificate_of_one_honour",
+                violation_error_message=_(
+                    "A certificate is for one list entry or one instant honour."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} · {self.honour_name} · {self.recipient_name}"
+
+
+class SummaryBuild(models.Model):
+    """One run building the summaries of a campaign for a period: the campaign as a whole
+    and each zone get a snapshot. Scheduled runs (Celery beat) are one per campaign and
+    period; "build now" runs are kept beside them, so history is never overwritten."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+        YEAR = "year", _("Annual")
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        MANUAL = "manual", _("Built on request")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    campaign = models.ForeignKey(
+        "competitions.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="summary_builds",
+    )
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices)
+    period_start = models.DateField(_("period starts"))
+    period_end = models.DateField(_("period ends"))
+    trigger = models.CharField(
+        _("trigger"), max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("summary build")
+        verbose_name_plural = _("summary builds")
+        ordering = ["campaign", "-period_start", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "period", "period_start"],
+                condition=Q(trigger="scheduled"),
+                name="summary_scheduled_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="summary_period_ordered",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="summary_progress_max"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.get_period_display()} {self.period_start}"
+
+
+class SummarySnapshot(models.Model):
+    """The figures of one summary: of the whole campaign (no zone) or of one zone."""
+
+    build = models.ForeignKey(
+        SummaryBuild,
+        verbose_name=_("summary build"),
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+    )
+    zone = models.ForeignKey(
+        "competitions.Zone",
+        verbose_name=_("zone"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="summary_snapshots",
+    )
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("summary")
+        verbose_name_plural = _("summaries")
+        ordering = ["build", F("zone").asc(nulls_first=True)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["build", "zone"],
+                condition=Q(zone__isnull=False),
+                name="summary_snapshot_once_per_zone",
+            ),
+            models.UniqueConstraint(
+                fields=["build"],
+                condition=Q(zone__isnull=True),
+                name="summary_snapshot_once_per_campaign",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.build} · {self.zone or _('whole campaign')}"

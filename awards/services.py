@@ -7,20 +7,30 @@ transaction; django-auditlog records the changes with their author.
 """
 
 import datetime
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
 from auditlog.context import set_actor
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring.services import require_staff_of
 
-from .models import HonourList, HonourListEntry, HonourRule, HonourType, Objection
+from .models import (
+    Certificate,
+    HonourList,
+    HonourListEntry,
+    HonourRule,
+    HonourType,
+    InstantHonour,
+    Objection,
+)
 
 NOTICE_WORKING_DAYS = 5
 
@@ -471,7 +481,210 @@ def confirm(honour_list: HonourList, user, today: datetime.date | None = None) -
         current.confirmed_at = timezone.now()
         current.confirmed_by = user
         current.save()
+        issue_certificates(current)
     return current
+
+
+# Staff additions and unit nominations ------------------------------------------------------
+
+
+def _recipient_fields(honour_type, unit, project=None, person=None, team=None) -> dict:
+    """Check who an honour goes to and return the entry's recipient fields.
+
+    The recipient must fit the honour type (a person for a person honour, a team for a team
+    honour; a unit honour goes to the unit) and belong to ``unit``; a project must be the
+    unit's."""
+    recipient = honour_type.recipient
+    if unit is None:
+        raise ValidationError(_("Choose the unit."))
+    if project is not None and project.unit_id != unit.pk:
+        raise ValidationError(_("The project must be one of the unit's."))
+    if person is not None and person.unit_id != unit.pk:
+        raise ValidationError(_("The person must work for the unit."))
+    if team is not None and team.unit_id != unit.pk:
+        raise ValidationError(_("The team must belong to the unit."))
+    if recipient == HonourType.Recipient.PERSON:
+        if person is None:
+            raise ValidationError(_("This honour goes to a person: choose one."))
+        team = None
+    elif recipient == HonourType.Recipient.TEAM:
+        if team is None:
+            raise ValidationError(_("This honour goes to a team: choose one."))
+        person = None
+    else:
+        person = team = None
+    return {"unit": unit, "project": project, "person": person, "team": team}
+
+
+def add_entry(honour_list: HonourList, user, reason: str, **recipient) -> HonourListEntry:
+    """Staff add a recipient to a list by hand (``unit`` and, as the honour needs, ``person``
+    or ``team``, optionally ``project``), with a reason.
+
+    Guarantees: staff of the campaign only; a reason is required and kept on the entry; the
+    list is a draft or in public notice (not confirmed); the recipient fits the honour type
+    and is not on the list already; the unit takes part in the rule's campaign (and zone);
+    the entry is recorded as added by staff, not over quota."""
+    from competitions.models import Project
+
+    rule = honour_list.rule
+    require_staff_of(rule.campaign, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for adding the entry; it is recorded."))
+    fields = _recipient_fields(rule.honour_type, **recipient)
+    projects = Project.objects.filter(campaign=rule.campaign, unit=fields["unit"])
+    if rule.zone_id:
+        projects = projects.filter(zone=rule.zone)
+    if not projects.exists() and not _takes_part_in_skill_event(rule, fields["unit"]):
+        raise ValidationError(_("The unit has no project in this campaign or zone."))
+    with transaction.atomic(), set_actor(user):
+        current = _locked_list(honour_list)
+        if current.status == HonourList.Status.CONFIRMED:
+            raise ValidationError(_("A confirmed list can no longer change."))
+        entry = HonourListEntry(
+            honour_list=current, source=HonourListEntry.Source.ADDED, reason=reason, **fields
+        )
+        entry.recipient_key = entry.compute_recipient_key()
+        if current.entries.filter(
+            removed_at__isnull=True, recipient_key=entry.recipient_key
+        ).exists():
+            raise ValidationError(_("This recipient is already on the list."))
+        entry.save()
+    return entry
+
+
+def _takes_part_in_skill_event(rule: HonourRule, unit) -> bool:
+    from skills.models import Contestant
+
+    return Contestant.objects.filter(event__campaign=rule.campaign, unit=unit).exists()
+
+
+def may_nominate(user, entry: HonourListEntry) -> bool:
+    """The entry's unit liaison nominates for its own entries; the campaign's staff may too."""
+    from competitions.queries import user_role
+    from scoring.services import is_staff_of
+
+    if user_role(user) == "unit":
+        return user.unit_id == entry.unit_id
+    return is_staff_of(entry.honour_list.rule.campaign, user)
+
+
+def nominate(entry: HonourListEntry, user, person=None, team=None) -> HonourListEntry:
+    """The unit names the person or team who receives a person or team honour of its entry.
+
+    Guarantees: the entry's unit liaison or the campaign's staff only; the list is a draft
+    (nominations close when it is published); the person or team belongs to the entry's unit
+    and is not on the list already; the nomination records who and when."""
+    if not may_nominate(user, entry):
+        raise PermissionDenied(_("Only the unit or the campaign's staff can nominate here."))
+    with transaction.atomic(), set_actor(user):
+        current = _locked_list(entry.honour_list)
+        if current.status != HonourList.Status.DRAFT:
+            raise ValidationError(_("Nominations close when the list is published."))
+        entry = HonourListEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
+        if entry.removed_at is not None:
+            raise ValidationError(_("This entry has been removed from the list."))
+        honour_type = current.rule.honour_type
+        if honour_type.recipient == HonourType.Recipient.UNIT:
+            raise ValidationError(_("A unit honour goes to the unit; nobody is nominated."))
+        fields = _recipient_fields(
+            honour_type, entry.unit, project=entry.project, person=person, team=team
+        )
+        entry.person, entry.team = fields["person"], fields["team"]
+        key = entry.compute_recipient_key()
+        if (
+            current.entries.filter(removed_at__isnull=True, recipient_key=key)
+            .exclude(pk=entry.pk)
+            .exists()
+        ):
+            raise ValidationError(_("This recipient is already on the list."))
+        entry.nominated_by = user
+        entry.nominated_at = timezone.now()
+        entry.save()
+    return entry
+
+
+# Instant honours and certificates ----------------------------------------------------------
+
+
+def award_instant(campaign, honour_type: HonourType, user, reason: str, **recipient):
+    """Staff honour a unit, team or person at once during a campaign (即时授予).
+
+    Guarantees: staff of the campaign only; a written reason is required; the campaign is
+    running; the recipient fits the honour type and belongs to the unit; the honour and its
+    numbered certificate are created together in one transaction."""
+    from competitions.models import Campaign
+
+    require_staff_of(campaign, user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the instant honour; it is recorded."))
+    if honour_type is None:
+        raise ValidationError(_("Choose the honour."))
+    if campaign.status != Campaign.Status.ACTIVE:
+        raise ValidationError(_("Instant honours are given while the campaign is running."))
+    fields = _recipient_fields(honour_type, **recipient)
+    with transaction.atomic(), set_actor(user):
+        honour = InstantHonour.objects.create(
+            campaign=campaign, honour_type=honour_type, reason=reason, awarded_by=user, **fields
+        )
+        _issue(campaign, instant_honour=honour)
+    return honour
+
+
+def issue_certificates(honour_list: HonourList) -> list[Certificate]:
+    """Give every active entry of a confirmed list its numbered certificate.
+
+    Guarantees: called inside the confirming transaction; idempotent (an entry that has a
+    certificate keeps it); numbers are consecutive per campaign in list order."""
+    entries = (
+        honour_list.entries.filter(removed_at__isnull=True, certificate__isnull=True)
+        .select_related("unit", "team", "person")
+        .order_by(F("rank").asc(nulls_last=True), "pk")
+    )
+    return [_issue(honour_list.rule.campaign, entry=entry) for entry in entries]
+
+
+def _issue(campaign, entry=None, instant_honour=None) -> Certificate:
+    """One certificate with the next serial of the campaign (the campaign row is locked, so
+    two confirmations never take the same number) and a fresh verification code."""
+    from competitions.models import Campaign
+
+    locked = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("organiser")
+        .get(pk=campaign.pk)
+    )
+    serial = (locked.certificates.aggregate(last=Max("serial"))["last"] or 0) + 1
+    honour = entry or instant_honour
+    honour_type = entry.honour_list.rule.honour_type if entry else instant_honour.honour_type
+    issued_on = timezone.localdate()
+    return Certificate.objects.create(
+        campaign=locked,
+        entry=entry,
+        instant_honour=instant_honour,
+        serial=serial,
+        number=f"{locked.start_date.year}-{locked.pk:04d}-{serial:05d}",
+        verification_code=_new_code(),
+        honour_name=honour_type.name,
+        recipient_name=honour.recipient_name,
+        unit_name=honour.unit.name,
+        campaign_title=locked.title,
+        issuer_name=locked.organiser.name,
+        list_version=entry.honour_list.version if entry else None,
+        issued_on=issued_on,
+    )
+
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out and typed by hand
+
+
+def _new_code() -> str:
+    """A random 12-character verification code (60 bits), not guessable."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(12))
+        if not Certificate.objects.filter(verification_code=code).exists():
+            return code
 
 
 # Objections during the public notice --------------------------------------------------------

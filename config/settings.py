@@ -124,6 +124,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "competitions.tasks.run_report_schedule",
         "schedule": crontab(hour=1, minute=0),
     },
+    # The summaries of the period that has just ended: every month on its first day (the
+    # task also builds the quarter and the year when they end with that month).
+    "period-summaries": {
+        "task": "awards.tasks.build_period_summaries",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -167,6 +173,11 @@ WHITENOISE_USE_FINDERS = not STORAGES["staticfiles"]["BACKEND"].startswith("whit
 # Uploads: anything bigger than this is refused before it reaches a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Font of the PDF certificates and summaries: the shipped GB 2312 subset of Noto Serif SC
+# (awards/fonts/README.md); point it at a full .otf/.ttf for rarer characters in names.
+CERTIFICATE_FONT = env.path(
+    "CERTIFICATE_FONT", default=BASE_DIR / "awards" / "fonts" / "NotoSerifSC-Regular-GB2312.otf"
+)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
