@@ -7,6 +7,7 @@ transaction; django-auditlog records the changes with their author.
 """
 
 import datetime
+import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from .models import (
     InstantHonour,
     Objection,
 )
+
+logger = logging.getLogger(__name__)
 
 NOTICE_WORKING_DAYS = 5
 
@@ -68,7 +71,7 @@ class Candidate:
 # Generating -----------------------------------------------------------------------------
 
 
-def generate(rule: HonourRule) -> HonourList:
+def generate(rule: HonourRule, progress=None) -> HonourList:
     """Build (or rebuild) the draft honours list of ``rule`` from the locked results.
 
     Guarantees:
@@ -82,9 +85,12 @@ def generate(rule: HonourRule) -> HonourList:
     - the quota is filled in ranking order; entries tied at the cut-off are all listed and
       flagged ``over_quota``; at most ``per_unit_cap`` recipients come from one unit;
     - everything happens in one transaction under a row lock on the rule, so two runs
-      serialise and a run that fails half way leaves the list as it was (which is also why
-      the job's progress, ``tasks.generate_honour_list``, is recorded around it, not inside).
+      serialise and a run that fails half way leaves the list as it was. Rows written inside
+      the transaction are invisible to others until it commits, so how far the run is goes to
+      ``progress(percent, step, **counts)`` (``record_progress`` in the cache, for the job's
+      status page), never to the list row.
     """
+    progress = progress or (lambda percent, step, **counts: None)
     with transaction.atomic():
         rule = (
             HonourRule.objects.select_for_update(of=("self",))
@@ -96,11 +102,16 @@ def generate(rule: HonourRule) -> HonourList:
             raise ValidationError(
                 _("This honours list is published or confirmed; it is not generated again.")
             )
+        progress(20, "ranking")
         candidates = eligible_candidates(rule)
+        progress(40, "candidates", count=len(candidates))
         honour_list.entries.all().delete()
         chosen = select(candidates, rule, slots=rule.quota)
-        for candidate, over_quota in chosen:
+        total = len(chosen)
+        for done, (candidate, over_quota) in enumerate(chosen, start=1):
             _add_entry(honour_list, candidate, over_quota, HonourListEntry.Source.GENERATED)
+            progress(40 + 50 * done // total, "entries", done=done, total=total)
+        progress(95, "saving")
         _finish_generation(honour_list)
     return honour_list
 
@@ -421,8 +432,16 @@ def _substitute(honour_list: HonourList, reason: str) -> list:
     slots = rule.quota - len(active)
     if slots <= 0:
         return []
+    # A project already listed is not proposed again, even where its unit nominated someone
+    # (the entry's key is then the nominee's, not the candidate's project or leader).
+    listed_projects = {e.project_id for e in entries if e.project_id}
+    candidates = [
+        c
+        for c in eligible_candidates(rule)
+        if c.project is None or c.project.pk not in listed_projects
+    ]
     chosen = select(
-        eligible_candidates(rule),
+        candidates,
         rule,
         slots=slots,
         taken_keys={e.recipient_key for e in entries},
@@ -785,7 +804,134 @@ def queue_generation(rule: HonourRule, user) -> HonourList:
 
 
 def record_job(list_id: int, state: str, progress: int, error: str = "") -> None:
-    """Store the generation job's state on a draft list (never on a published one)."""
+    """Store the generation job's state on a draft list (never on a published one).
+
+    A running job starts its fine-grained progress in the cache (``record_progress``); any
+    other state ends it, so a finished job never shows a stale step."""
     HonourList.objects.filter(pk=list_id, status=HonourList.Status.DRAFT).update(
         task_state=state, task_progress=progress, task_error=error, task_updated_at=timezone.now()
+    )
+    if state == HonourList.TaskState.RUNNING:
+        record_progress(list_id, progress, "started")
+    else:
+        _cache_call("delete", _progress_key(list_id))
+
+
+# How far a running generation is lives in the cache (Redis with a worker, local memory
+# in-process): the run writes its rows in one transaction, which nobody sees before the
+# commit, while the cache is seen by the web processes at once.
+PROGRESS_TIMEOUT = 60 * 60
+
+
+def _progress_key(list_id: int) -> str:
+    return f"awards:generation:{list_id}"
+
+
+def _cache_call(method: str, *args):
+    """Progress is informative: an unreachable cache must not fail the generation."""
+    from django.core.cache import cache
+
+    try:
+        return getattr(cache, method)(*args)
+    except Exception:  # noqa: BLE001 (any cache backend error)
+        logger.warning("Cache unavailable for the honours list progress", exc_info=True)
+        return None
+
+
+def record_progress(list_id: int, progress: int, step: str, **counts) -> None:
+    """Note how far the running generation of a list is (percent, step, counts)."""
+    _cache_call(
+        "set",
+        _progress_key(list_id),
+        {"progress": int(progress), "step": step, "counts": counts},
+        PROGRESS_TIMEOUT,
+    )
+
+
+def _step_text(step: str, counts: dict) -> str:
+    texts = {
+        "queued": lambda: _("Waiting for a worker to start the job."),
+        "started": lambda: _("Started."),
+        "ranking": lambda: _("Reading the locked results and the ranking."),
+        "candidates": lambda: _("%(count)d eligible entries found.") % counts,
+        "entries": lambda: _("Writing entries: %(done)d of %(total)d.") % counts,
+        "saving": lambda: _("Saving the list."),
+        "done": lambda: _("Done."),
+        "failed": lambda: _("Failed."),
+        "idle": lambda: _("Not generated yet."),
+    }
+    try:
+        return texts.get(step, texts["idle"])()
+    except (KeyError, TypeError):
+        return ""
+
+
+def job_status(honour_list: HonourList) -> dict:
+    """The generation job of a list as pages and the API show it: ``state`` (idle, queued,
+    running, done, failed), ``progress`` (0–100), ``step`` and its text, ``error``.
+
+    The list row says whether the job is queued, running or finished; while it runs, the
+    cache says how far it is."""
+    state = honour_list.task_state
+    progress, step, counts = honour_list.task_progress, state, {}
+    if state == HonourList.TaskState.RUNNING:
+        step = "started"
+        noted = _cache_call("get", _progress_key(honour_list.pk))
+        if noted and noted.get("progress", 0) >= progress:
+            progress, step, counts = noted["progress"], noted["step"], noted.get("counts", {})
+    return {
+        "state": state,
+        "state_display": HonourList.TaskState(state).label,
+        "progress": progress,
+        "step": step,
+        "step_display": _step_text(step, counts),
+        "error": honour_list.task_error,
+        "active": state in (HonourList.TaskState.QUEUED, HonourList.TaskState.RUNNING),
+        "updated_at": honour_list.task_updated_at,
+    }
+
+
+# Setting up the rules ----------------------------------------------------------------------
+
+
+def save_rule(rule: HonourRule, user) -> HonourRule:
+    """Staff of the campaign create or change an honour rule.
+
+    Guarantees: staff of the campaign only; the model's validation in full (zone of the
+    campaign, one rule per honour and zone, per-unit cap and composition quotas only where
+    they apply); the honour type is for this kind of campaign (labour or skill); a rule whose
+    list is published or confirmed no longer changes."""
+    require_staff_of(rule.campaign, user)
+    rule.full_clean()
+    if rule.honour_type.campaign_kind != rule.campaign.kind:
+        raise ValidationError(
+            {"honour_type": _("This honour is not awarded in this kind of campaign.")}
+        )
+    with transaction.atomic(), set_actor(user):
+        if rule.pk:
+            HonourRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
+            if _has_public_list(rule):
+                raise ValidationError(
+                    _("The list of this rule is published or confirmed; the rule cannot change.")
+                )
+        rule.save()
+    return rule
+
+
+def delete_rule(rule: HonourRule, user) -> None:
+    """Staff of the campaign delete a rule, with its draft list, while no list of it has been
+    published (a published or confirmed list, and its rule, are kept)."""
+    require_staff_of(rule.campaign, user)
+    with transaction.atomic(), set_actor(user):
+        HonourRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
+        if _has_public_list(rule):
+            raise ValidationError(
+                _("The list of this rule is published or confirmed; the rule cannot be deleted.")
+            )
+        rule.delete()
+
+
+def _has_public_list(rule: HonourRule) -> bool:
+    return (
+        HonourList.objects.filter(rule_id=rule.pk).exclude(status=HonourList.Status.DRAFT).exists()
     )

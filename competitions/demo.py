@@ -616,6 +616,9 @@ def build_demo() -> dict[str, int]:
     from skills.demo import build_skills_demo
 
     build_skills_demo(orgs["杭州市总工会"], demo_users)
+    from awards.demo import build_awards_demo
+
+    build_awards_demo(campaign, demo_users)
     return created
 
 

@@ -124,11 +124,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "competitions.tasks.run_report_schedule",
         "schedule": crontab(hour=1, minute=0),
     },
-    # The summaries of the period that has just ended: every month on its first day (the
-    # task also builds the quarter and the year when they end with that month).
+    # The summaries of the month that has just ended (and of the quarter and the year ending
+    # with it). Daily, not only on the 1st: the job is idempotent, so later runs create
+    # nothing new but rebuild a build that failed or was lost the next night.
     "period-summaries": {
         "task": "awards.tasks.build_period_summaries",
-        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

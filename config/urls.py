@@ -8,6 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from awards import api as awards_api
+from awards import certificate_api, summary_api
 from competitions import api as competitions_api
 from scoring import api as scoring_api
 from skills import api as skills_api
@@ -33,6 +35,10 @@ router.register("results", scoring_api.ResultViewSet, basename="result")
 router.register("skill-events", skills_api.SkillEventViewSet, basename="skill-event")
 router.register("heats", skills_api.HeatViewSet, basename="heat")
 router.register("contestants", skills_api.ContestantViewSet, basename="contestant")
+router.register("honour-lists", awards_api.HonourListViewSet, basename="honour-list")
+router.register("instant-honours", awards_api.InstantHonourViewSet, basename="instant-honour")
+router.register("certificates", certificate_api.CertificateViewSet, basename="certificate")
+router.register("summaries", summary_api.SummaryViewSet, basename="summary")
 
 
 def healthz(request):
