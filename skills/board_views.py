@@ -5,7 +5,7 @@ The board shows every heat of the event, latest tier first and, within a tier, t
 still being marked first, then the most recently locked. A locked heat shows the results stored
 on its entries at the lock; a heat still being marked shows only how many entries are fully
 marked (no names, no scores: blind marking). The page refreshes itself through
-``static/js/skills-board.js``, which fetches ``?fragment=1`` for the results region. The number
+``static/js/live-region.js``, which fetches ``?fragment=1`` for the results region. The number
 of queries does not depend on the number of heats or entries.
 """
 

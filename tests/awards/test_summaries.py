@@ -549,7 +549,7 @@ def test_overview_screen_shows_latest_summary_and_live_counts(world, counted, cl
     client = english(client_for("city"))
     url = reverse("awards:summary-overview", args=[world.campaign.pk])
     html = client.get(url).content.decode()
-    assert 'class="overview"' in html and "js/overview-screen.js" in html
+    assert 'class="overview"' in html and "js/live-region.js" in html
     assert 'data-refresh-seconds="60"' in html and 'id="ov-offline"' in html
     assert "Latest summary: 2026-03" in html
     assert "<script>" not in html  # scripts from static files only

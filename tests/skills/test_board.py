@@ -113,7 +113,7 @@ def test_board_shows_locked_results_and_no_name_of_a_heat_being_marked(contest):
     assert "95" not in section and "85" not in section
     # Rows link to the explanation; the page loads the refresh script, no inline script.
     assert explain_url(contest.entries_a[0]) in page
-    assert "js/skills-board.js" in page
+    assert "js/live-region.js" in page
     assert "<script>" not in page and "<script >" not in page
     assert "set_language" not in page  # no language switch on the hall screen
 

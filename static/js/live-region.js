@@ -1,15 +1,17 @@
-// The overview screen of a campaign (awards:summary-overview) refreshes itself: every N
-// seconds (data-refresh-seconds on the figures region, 60 by default) it fetches the page with
-// ?fragment=1 and swaps the region. The "updated at" line comes from the fragment (the
-// server's clock); on an error the old figures stay and an "offline, retrying" notice shows
-// until a fetch succeeds.
+// A page region that refreshes itself: the skills results board (15 s) and the leadership's
+// overview screen (60 s). The region carries data-live-region, data-refresh-seconds and the
+// ids of its "updated at" line (data-updated-by) and its offline notice (data-offline-by).
+// Every N seconds it fetches the same page with ?fragment=1 and swaps the region; the stamp
+// comes from the fragment (the server's clock). On an error, or a redirect (a lost session
+// lands on the login page), the old content stays and the offline notice shows until a
+// fetch succeeds.
 (function () {
   "use strict";
 
-  var region = document.getElementById("ov-region");
+  var region = document.querySelector("[data-live-region]");
   if (!region || !window.fetch) return;
-  var updated = document.getElementById("ov-updated");
-  var offline = document.getElementById("ov-offline");
+  var updated = document.getElementById(region.getAttribute("data-updated-by"));
+  var offline = document.getElementById(region.getAttribute("data-offline-by"));
   var seconds = parseFloat(region.getAttribute("data-refresh-seconds"));
   if (!(seconds > 0)) seconds = 60;
 
@@ -28,7 +30,6 @@
       headers: { "X-Requested-With": "fetch" },
     })
       .then(function (response) {
-        // A lost session redirects to the login page: treat it as offline, keep the figures.
         if (!response.ok || response.redirected) throw new Error("HTTP " + response.status);
         return response.text();
       })
