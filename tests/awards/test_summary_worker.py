@@ -22,6 +22,23 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(scope="module")
+def celery_worker_thread():
+    """A worker of this module's own, started on an empty queue: the summary tests before
+    this module publish real build tasks on commit (for builds their rolled-back tests no
+    longer have), which the suite's session worker may still be holding."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    assert not app.conf.task_always_eager
+    app.control.purge()
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10
+    ) as worker:
+        yield worker
+
+
 def test_beat_job_builds_through_the_worker_once(transactional_db, world, celery_worker_thread):
     from awards.tasks import build_period_summaries
     from config.celery import app
