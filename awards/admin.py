@@ -8,7 +8,7 @@ from competitions.admin import ScopedInline, ScopedModelAdmin
 
 from . import services
 from .models import HonourList, HonourListEntry, HonourRule, HonourType, Objection
-from .rules import honour_lists_for_user, honour_rules_for_user, objections_for_staff
+from .queries import honour_lists_for_user, honour_rules_for_user, objections_for_staff
 
 
 @admin.register(HonourType)

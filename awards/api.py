@@ -3,7 +3,7 @@ objections (lodged by anyone during the public notice, read and decided by staff
 instant honours.
 
 Same scoping and services as the pages: lists are those of the campaigns the user sees
-(``rules.honour_lists_for_user``), their entries those the user may read
+(``queries.honour_lists_for_user``), their entries those the user may read
 (``queries.entries_for_user``: the campaign's staff all, others the public ones and a unit its
 own). Every change calls the service of the pages, which checks who may do it.
 
@@ -44,7 +44,7 @@ from .models import (
     InstantHonour,
     Objection,
 )
-from .rules import honour_lists_for_user, honour_rules_for_user, objections_for_staff
+from .queries import honour_lists_for_user, honour_rules_for_user, objections_for_staff
 
 ERRORS = {
     400: COMPETITION_ERRORS[400],

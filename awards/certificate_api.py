@@ -1,4 +1,4 @@
-"""Certificates API: the certificates a user may see (``rules.certificates_for_user``: the
+"""Certificates API: the certificates a user may see (``queries.certificates_for_user``: the
 campaign's competition office, the recipient's unit), each one's PDF, and the public
 verification of a number or code.
 
@@ -27,7 +27,7 @@ from competitions.api import ErrorSerializer
 
 from . import certificates as printing
 from .models import Certificate
-from .rules import certificates_for_user
+from .queries import certificates_for_user
 
 ERRORS = {
     404: COMPETITION_ERRORS[404],

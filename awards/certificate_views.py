@@ -3,7 +3,7 @@ the recipient's unit), one honours list's certificates with the bulk downloads, 
 certificate, and the public verification page (证书查验), which needs no login and shows only
 what is printed on the certificate.
 
-Who sees which certificate is ``rules.certificates_for_user``; the bulk downloads of a list
+Who sees which certificate is ``queries.certificates_for_user``; the bulk downloads of a list
 are for the campaign's competition office (``require_staff_of``).
 """
 
@@ -30,7 +30,7 @@ from scoring.services import require_staff_of
 
 from . import certificates as printing
 from .models import Certificate, HonourList
-from .rules import certificates_for_user, honour_lists_for_user
+from .queries import certificates_for_user, honour_lists_for_user
 
 PAGE_SIZE = 50
 
@@ -140,36 +140,32 @@ def _bulk_name(honour_list, extension):
     return printing.UNSAFE_IN_NAME.sub("_", name)[:120] + extension
 
 
-@login_required
-def list_certificates_zip(request, list_id):
-    """Every certificate of the list, one PDF each, in a ZIP."""
+def _bulk_download(request, list_id, render, extension, content_type):
+    """Every certificate of the list rendered by ``render`` into one file; back to the
+    list's certificates with the reason when there are none or the font lacks characters."""
     honour_list = _staff_list(request, list_id)
     certificates = list(_list_certificates(honour_list))
     if not certificates:
         messages.error(request, _("This list has no certificates yet."))
         return redirect("awards:list-certificates", list_id=honour_list.pk)
     try:
-        data = printing.render_zip(certificates, _url_for(request))
+        data = render(certificates, _url_for(request))
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("awards:list-certificates", list_id=honour_list.pk)
-    return _download(data, _bulk_name(honour_list, ".zip"), "application/zip")
+    return _download(data, _bulk_name(honour_list, extension), content_type)
+
+
+@login_required
+def list_certificates_zip(request, list_id):
+    """Every certificate of the list, one PDF each, in a ZIP."""
+    return _bulk_download(request, list_id, printing.render_zip, ".zip", "application/zip")
 
 
 @login_required
 def list_certificates_booklet(request, list_id):
     """Every certificate of the list as one PDF, a page each, for printing."""
-    honour_list = _staff_list(request, list_id)
-    certificates = list(_list_certificates(honour_list))
-    if not certificates:
-        messages.error(request, _("This list has no certificates yet."))
-        return redirect("awards:list-certificates", list_id=honour_list.pk)
-    try:
-        data = printing.render_booklet(certificates, _url_for(request))
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-        return redirect("awards:list-certificates", list_id=honour_list.pk)
-    return _download(data, _bulk_name(honour_list, ".pdf"))
+    return _bulk_download(request, list_id, printing.render_booklet, ".pdf", "application/pdf")
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Scoped querysets of the honours pages and API (what each user may read).
 
-The lists themselves are scoped by ``rules.honour_lists_for_user`` (the campaigns the user
+The lists themselves are scoped by ``honour_lists_for_user`` (the campaigns the user
 sees). Which of their entries a user reads is decided here, once for pages and API:
 
 - the staff who run the campaign (``campaigns_run_by``): every entry, removed ones included;
@@ -11,12 +11,53 @@ sees). Which of their entries a user reads is decided here, once for pages and A
 from django.db.models import Exists, OuterRef, Q
 
 from competitions.models import Person, Project, Team, Unit
-from competitions.queries import campaigns_run_by, user_role
+from competitions.queries import campaigns_for_user, campaigns_run_by, user_role
 
-from .models import HonourList, HonourListEntry, HonourType, InstantHonour
-from .rules import honour_lists_for_user
+from .models import (
+    Certificate,
+    HonourList,
+    HonourListEntry,
+    HonourRule,
+    HonourType,
+    InstantHonour,
+    Objection,
+    SummaryBuild,
+)
 
 PUBLIC_STATUSES = (HonourList.Status.PUBLISHED, HonourList.Status.CONFIRMED)
+
+
+def honour_rules_for_user(user):
+    """The honour rules of the campaigns the user can see."""
+    return HonourRule.objects.filter(campaign__in=campaigns_for_user(user))
+
+
+def honour_lists_for_user(user):
+    """The honours lists of the campaigns the user can see."""
+    return HonourList.objects.filter(rule__campaign__in=campaigns_for_user(user))
+
+
+def objections_for_staff(user):
+    """Objections to the lists of the campaigns the user's office runs (they show who
+    objected, so not to staff who merely see the campaign)."""
+    return Objection.objects.filter(entry__honour_list__rule__campaign__in=campaigns_run_by(user))
+
+
+def certificates_for_user(user):
+    """The certificates the user may see and download: the competition office of the
+    campaign (its organiser's or a co-organiser's staff, or a union above them) and the
+    recipient's unit liaison; a superuser all. Staff who merely see a campaign (a district
+    under the organiser) do not get its certificates."""
+    role = user_role(user)
+    if role == "superuser":
+        return Certificate.objects.all()
+    if role == "organiser":
+        return Certificate.objects.filter(campaign__in=campaigns_run_by(user))
+    if role == "unit":
+        return Certificate.objects.filter(
+            Q(entry__unit_id=user.unit_id) | Q(instant_honour__unit_id=user.unit_id)
+        )
+    return Certificate.objects.none()
 
 
 def entries_for_user(user):
@@ -36,21 +77,30 @@ def awaiting_nomination(user):
     names (or changes) who receives them until the list is published."""
     if user_role(user) != "unit":
         return HonourListEntry.objects.none()
-    return HonourListEntry.objects.filter(
-        unit_id=user.unit_id,
-        removed_at__isnull=True,
-        honour_list__status=HonourList.Status.DRAFT,
-        honour_list__rule__honour_type__recipient__in=(
-            HonourType.Recipient.PERSON,
-            HonourType.Recipient.TEAM,
-        ),
+    return (
+        HonourListEntry.objects.filter(
+            unit_id=user.unit_id,
+            removed_at__isnull=True,
+            honour_list__status=HonourList.Status.DRAFT,
+            honour_list__rule__honour_type__recipient__in=(
+                HonourType.Recipient.PERSON,
+                HonourType.Recipient.TEAM,
+            ),
+        )
+        .select_related(
+            "honour_list__rule__honour_type",
+            "honour_list__rule__campaign",
+            "honour_list__rule__zone",
+            "project",
+            "person",
+            "team",
+        )
+        .order_by("honour_list__rule__campaign", "honour_list", "rank", "pk")
     )
 
 
 def instant_honours_for_user(user):
     """Instant honours of the campaigns the user sees."""
-    from competitions.queries import campaigns_for_user
-
     return InstantHonour.objects.filter(campaign__in=campaigns_for_user(user))
 
 
@@ -89,3 +139,25 @@ def participating_teams(campaign, zone=None):
 def campaign_projects(campaign, zone=None):
     projects = Project.objects.filter(campaign=campaign)
     return projects.filter(zone=zone) if zone is not None else projects
+
+
+# Summaries -------------------------------------------------------------------------------
+
+
+def summary_campaigns_for_user(user):
+    """The campaigns whose summaries the user reads and builds: their competition office
+    (staff of the organiser and co-organisers) and the unions above them."""
+    return campaigns_run_by(user)
+
+
+def summary_builds_for_user(user):
+    """The summary builds (with their snapshots) of those campaigns."""
+    return SummaryBuild.objects.filter(campaign__in=campaigns_run_by(user))
+
+
+def overview_campaigns_for_user(user):
+    """The campaigns whose overview screen (大屏) the user may open: union staff (and
+    superusers) who can see the campaign. Unit liaisons and evaluators have none."""
+    if user_role(user) not in ("organiser", "superuser"):
+        return campaigns_for_user(user).none()
+    return campaigns_for_user(user)

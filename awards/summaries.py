@@ -576,3 +576,39 @@ def latest_build(campaign):
         .order_by("-finished_at", "-pk")
         .first()
     )
+
+
+# The overview screen's figures of the moment ----------------------------------------------
+
+
+def live_counts(campaign, today: datetime.date) -> dict:
+    """Figures of the moment, beside the latest summary: projects running, this month's
+    reports by state, honours confirmed and given at once. Four queries."""
+    projects = Project.objects.filter(campaign=campaign).aggregate(
+        running=Count("pk", filter=Q(status=Project.Status.RUNNING)),
+        taking_part=Count("pk", filter=Q(status__in=TAKING_PART)),
+    )
+    start, end = period_bounds("month", today)
+    states = state_conditions(today)
+    reports = ProgressReport.objects.filter(
+        project__campaign=campaign, due_date__gte=start, due_date__lte=end
+    ).aggregate(
+        due=Count("pk"),
+        on_time=Count("pk", filter=states["on_time"]),
+        late=Count("pk", filter=states["late"]),
+        missing=Count("pk", filter=states["missing"]),
+        open=Count("pk", filter=states["open"] | states["returned"]),
+    )
+    confirmed = HonourListEntry.objects.filter(
+        honour_list__rule__campaign=campaign,
+        honour_list__status=HonourList.Status.CONFIRMED,
+        removed_at__isnull=True,
+    ).count()
+    instant = InstantHonour.objects.filter(campaign=campaign).count()
+    return {
+        **projects,
+        "reports": reports,
+        "month": period_label("month", start),
+        "honours_confirmed": confirmed,
+        "honours_instant": instant,
+    }

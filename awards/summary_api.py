@@ -1,7 +1,7 @@
 """Summaries API: the summary builds of the campaigns the user reads, with their snapshots
 (the figures of the whole campaign and of each zone), and "build now".
 
-Same scope as the pages (``rules.summary_builds_for_user``: the campaign's competition office
+Same scope as the pages (``queries.summary_builds_for_user``: the campaign's competition office
 and the unions above it) and the same service (``summaries.request_build``) for building.
 The figures are as ``summaries.compute_figures`` documents them: counts as integers, yuan and
 percentages as decimal strings.
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from competitions.api import ERRORS as COMPETITION_ERRORS
 
-from . import rules, summaries
+from . import queries, summaries
 from .models import SummaryBuild, SummarySnapshot
 
 ERRORS = {
@@ -92,7 +92,7 @@ class BuildRequestSerializer(serializers.Serializer):
     )
 
     def validate_campaign(self, value):
-        campaign = rules.summary_campaigns_for_user(self.context["request"].user).filter(pk=value)
+        campaign = queries.summary_campaigns_for_user(self.context["request"].user).filter(pk=value)
         campaign = campaign.first()
         if campaign is None:
             raise serializers.ValidationError(gettext_lazy("No such campaign in your scope."))
@@ -130,7 +130,7 @@ class SummaryViewSet(viewsets.ReadOnlyModelViewSet):
         snapshots = SummarySnapshot.objects.order_by(
             F("zone__order").asc(nulls_first=True), F("zone_id").asc(nulls_first=True)
         )
-        return rules.summary_builds_for_user(self.request.user).prefetch_related(
+        return queries.summary_builds_for_user(self.request.user).prefetch_related(
             Prefetch("snapshots", queryset=snapshots)
         )
 

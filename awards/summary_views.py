@@ -2,19 +2,18 @@
 one summary with its charts and tables, its Excel and PDF exports, the build's status for
 the progress bar, and the leadership's overview screen (大屏).
 
-Who sees what is decided in ``rules`` (``summary_*_for_user``, ``overview_campaigns_for_user``):
+Who sees what is decided in ``queries`` (``summary_*_for_user``, ``overview_campaigns_for_user``):
 anything outside the user's scope is 404. Every page costs a fixed number of queries however
 many campaigns, builds or zones there are.
 """
 
-import datetime
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,13 +25,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from competitions.excel import xlsx_bytes_response
-from competitions.models import ProgressReport, Project
-from competitions.report_grid import state_conditions
 from competitions.services import error_text
 from scoring.services import is_staff_of
 
-from . import rules, summaries, summary_charts, summary_exports
-from .models import HonourList, HonourListEntry, InstantHonour, SummaryBuild, SummarySnapshot
+from . import queries, summaries, summary_charts, summary_exports
+from .models import SummaryBuild, SummarySnapshot
 
 State = SummaryBuild.State
 OVERVIEW_EVERY = 60  # seconds between refreshes of the overview screen
@@ -51,13 +48,13 @@ class BuildForm(forms.Form):
 
 def _campaign(user, campaign_id):
     return get_object_or_404(
-        rules.summary_campaigns_for_user(user).select_related("organiser"), pk=campaign_id
+        queries.summary_campaigns_for_user(user).select_related("organiser"), pk=campaign_id
     )
 
 
 def _build(user, build_id) -> SummaryBuild:
     return get_object_or_404(
-        rules.summary_builds_for_user(user).select_related("campaign", "requested_by"),
+        queries.summary_builds_for_user(user).select_related("campaign", "requested_by"),
         pk=build_id,
     )
 
@@ -81,7 +78,7 @@ def index(request):
         "-finished_at", "-pk"
     )
     campaigns = list(
-        rules.summary_campaigns_for_user(request.user)
+        queries.summary_campaigns_for_user(request.user)
         .select_related("organiser")
         .annotate(
             build_count=Count("summary_builds"),
@@ -218,39 +215,6 @@ def summary_pdf(request, build_id):
 # The overview screen (大屏) -------------------------------------------------------------------
 
 
-def live_counts(campaign, today: datetime.date) -> dict:
-    """Figures of the moment, beside the latest summary: projects running, this month's
-    reports by state, honours confirmed and given at once. Four queries."""
-    projects = Project.objects.filter(campaign=campaign).aggregate(
-        running=Count("pk", filter=Q(status=Project.Status.RUNNING)),
-        taking_part=Count("pk", filter=Q(status__in=summaries.TAKING_PART)),
-    )
-    start, end = summaries.period_bounds("month", today)
-    states = state_conditions(today)
-    reports = ProgressReport.objects.filter(
-        project__campaign=campaign, due_date__gte=start, due_date__lte=end
-    ).aggregate(
-        due=Count("pk"),
-        on_time=Count("pk", filter=states["on_time"]),
-        late=Count("pk", filter=states["late"]),
-        missing=Count("pk", filter=states["missing"]),
-        open=Count("pk", filter=states["open"] | states["returned"]),
-    )
-    confirmed = HonourListEntry.objects.filter(
-        honour_list__rule__campaign=campaign,
-        honour_list__status=HonourList.Status.CONFIRMED,
-        removed_at__isnull=True,
-    ).count()
-    instant = InstantHonour.objects.filter(campaign=campaign).count()
-    return {
-        **projects,
-        "reports": reports,
-        "month": summaries.period_label("month", start),
-        "honours_confirmed": confirmed,
-        "honours_instant": instant,
-    }
-
-
 def _figure(snapshot, path):
     return summaries.figure(snapshot.figures, path) if snapshot else None
 
@@ -268,7 +232,7 @@ def overview(request, campaign_id):
     """The full-screen overview of a campaign for the leadership; ``?fragment=1`` renders the
     figures region only (the page's own refresh every minute)."""
     campaign = get_object_or_404(
-        rules.overview_campaigns_for_user(request.user).select_related("organiser"),
+        queries.overview_campaigns_for_user(request.user).select_related("organiser"),
         pk=campaign_id,
     )
     build = summaries.latest_build(campaign)
@@ -282,7 +246,7 @@ def overview(request, campaign_id):
         "figures": whole.figures if whole else {},
         "zone_charts": summary_charts.zone_charts(snapshots, compact=True),
         "benefit_wan": _wan(_figure(whole, "proposals.benefit")),
-        "live": live_counts(campaign, today),
+        "live": summaries.live_counts(campaign, today),
         "updated": timezone.localtime().strftime("%H:%M:%S"),
         "every": OVERVIEW_EVERY,
     }

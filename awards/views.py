@@ -50,7 +50,7 @@ from .models import (
     Objection,
     validate_contact,
 )
-from .rules import honour_rules_for_user
+from .queries import honour_rules_for_user
 
 
 def _active_entries():
@@ -311,18 +311,7 @@ def index(request):
     user = request.user
     role = user_role(user)
     if role == "unit":
-        entries = list(
-            queries.awaiting_nomination(user)
-            .select_related(
-                "honour_list__rule__honour_type",
-                "honour_list__rule__campaign",
-                "honour_list__rule__zone",
-                "project",
-                "person",
-                "team",
-            )
-            .order_by("honour_list__rule__campaign", "honour_list", "rank", "pk")
-        )
+        entries = list(queries.awaiting_nomination(user))
         waiting = [e for e in entries if e.person_id is None and e.team_id is None]
         return render(request, "awards/index.html", {"unit_entries": entries, "waiting": waiting})
     if role not in ("organiser", "superuser"):
@@ -725,18 +714,7 @@ def nominations(request):
     draft list of a person or team honour."""
     user = request.user
     _require_unit(user)
-    entries = list(
-        queries.awaiting_nomination(user)
-        .select_related(
-            "honour_list__rule__honour_type",
-            "honour_list__rule__campaign",
-            "honour_list__rule__zone",
-            "project",
-            "person",
-            "team",
-        )
-        .order_by("honour_list__rule__campaign", "honour_list", "rank", "pk")
-    )
+    entries = list(queries.awaiting_nomination(user))
     people = list(Person.objects.filter(unit_id=user.unit_id).order_by("name", "pk"))
     teams = list(Team.objects.filter(unit_id=user.unit_id).order_by("name", "pk"))
     return render(
@@ -752,7 +730,7 @@ def nominate(request, entry_id):
     user = request.user
     _require_unit(user)
     entry = get_object_or_404(
-        queries.awaiting_nomination(user).select_related("honour_list__rule__campaign", "unit"),
+        queries.awaiting_nomination(user).select_related("unit"),
         pk=entry_id,
     )
     target = redirect("awards:nominations")

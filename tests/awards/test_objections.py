@@ -250,7 +250,7 @@ def test_notice_pages_cost_constant_queries(world, ranking, honour):
 
 
 def test_admin_shows_objections_to_campaign_staff_only(world, published, client_for):
-    from awards.admin import objections_for_staff
+    from awards.queries import objections_for_staff
 
     objection = services.lodge_objection(entry(published, "A"), **OBJECTOR)
     city = client_for("city")
