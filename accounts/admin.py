@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .login import AdminLoginForm
 from .models import Notification, User
+
+# The admin's login says how long to wait when the login throttle refuses it.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)
@@ -20,6 +26,21 @@ class UserAdmin(BaseUserAdmin):
         (_("Role"), {"fields": ["role", "display_name", "organisation", "unit"]}),
     ]
     raw_id_fields = ["unit"]
+    readonly_fields = ["personal_data_requests"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("Personal data"), {"fields": ["personal_data_requests"]})]
+
+    @admin.display(description=_("personal data requests"))
+    def personal_data_requests(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("account-privacy", args=[obj.pk]),
+            _("Export or erase this account's data (PIPL)"),
+        )
 
 
 @admin.register(Notification)

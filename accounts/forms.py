@@ -1,6 +1,7 @@
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
-from django.db import transaction
 from django.template import loader
+
+from dispatch import send_on_commit
 
 from .models import User
 from .tasks import send_email
@@ -20,7 +21,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     ):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        transaction.on_commit(lambda: send_email.delay(subject, body, [to_email]))
+        send_on_commit(send_email, subject, body, [to_email])
 
 
 class LiaisonSignUpForm(UserCreationForm):

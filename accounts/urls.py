@@ -3,9 +3,13 @@ from django.urls import include, path
 
 from . import views
 from .forms import QueuedPasswordResetForm
+from .login import LoginView
 
 urlpatterns = [
+    path("login/", LoginView.as_view(), name="login"),
     path("notifications/", views.notification_list, name="notification-list"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/my-data.json", views.profile_export, name="profile-export"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path(
         "password_reset/",

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from competitions.admin import ScopedInline, ScopedModelAdmin
+from competitions.privacy import mask_contact, objection_contact, request_cache
 
 from . import services
 from .models import HonourList, HonourListEntry, HonourRule, HonourType, Objection
@@ -112,7 +113,7 @@ class ObjectionAdmin(ScopedModelAdmin):
     """Objections are read here; they are decided on the list's objections page, through
     ``services.decide_objection`` (which removes and substitutes an upheld entry)."""
 
-    list_display = ["entry", "status", "lodged_at", "decided_by", "decided_at"]
+    list_display = ["entry", "status", "masked_contact", "lodged_at", "decided_by", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["entry__unit", "entry__team", "entry__person", "decided_by"]
     search_fields = ["content", "entry__unit__name"]
@@ -129,3 +130,28 @@ class ObjectionAdmin(ScopedModelAdmin):
     ]
 
     scope = staticmethod(objections_for_staff)
+
+    @admin.display(description=_("phone or e-mail"))
+    def masked_contact(self, obj):
+        # Lists always mask it; the deciding staff read it on the objection itself.
+        return mask_contact(obj.contact)
+
+    def _contact_for(self, request):
+        """The contact as the admin user may see it (privacy.may_see_objection_contact)."""
+
+        def contact(obj):
+            return objection_contact(request.user, obj, cache=request_cache(request))
+
+        contact.short_description = _("phone or e-mail")
+        return contact
+
+    def get_fields(self, request, obj=None):
+        return self._with_contact(request, self.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_contact(request, self.readonly_fields)
+
+    def _with_contact(self, request, names):
+        # One callable per request, the same object in both lists (the admin matches them).
+        column = request.__dict__.setdefault("_objection_contact", self._contact_for(request))
+        return [column if name == "contact" else name for name in names]

@@ -16,7 +16,6 @@ import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Prefetch
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -27,12 +26,17 @@ from drf_spectacular.utils import (
 )
 from rest_framework import decorators, mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+
+# DRF's variant: an id that is not a number is a 404 too (Django's raises ValueError).
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from competitions.api import ERRORS as COMPETITION_ERRORS
+from competitions.filters import IdFilter
 from competitions.models import Campaign, Person, Project, Team, Unit
+from competitions.privacy import ObjectionContactField, PersonalDataField
 from scoring.services import require_staff_of
 
 from . import queries, services
@@ -72,6 +76,10 @@ def _run(operation):
 
 class HonourEntrySerializer(serializers.ModelSerializer):
     recipient_name = serializers.CharField(read_only=True)
+    # Needed to register a person's honour (奖章, 技术能手); masked outside the unit and the
+    # unions responsible for it.
+    person_phone = PersonalDataField("phone", source="person", allow_null=True)
+    person_id_number = PersonalDataField("id_number", source="person", allow_null=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     project_title = serializers.CharField(source="project.title", read_only=True, allow_null=True)
     active = serializers.BooleanField(read_only=True)
@@ -89,6 +97,8 @@ class HonourEntrySerializer(serializers.ModelSerializer):
             "unit",
             "unit_name",
             "person",
+            "person_phone",
+            "person_id_number",
             "team",
             "project",
             "project_title",
@@ -123,8 +133,8 @@ class HonourListSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         read_only=True, help_text=gettext_lazy("draft, published or confirmed")
     )
-    published_by = serializers.StringRelatedField(read_only=True)
-    confirmed_by = serializers.StringRelatedField(read_only=True)
+    published_by = serializers.StringRelatedField(read_only=True, allow_null=True)
+    confirmed_by = serializers.StringRelatedField(read_only=True, allow_null=True)
     entries = HonourEntrySerializer(
         source="visible_entries",
         many=True,
@@ -266,7 +276,8 @@ class PublicObjectionSerializer(serializers.ModelSerializer):
 
 class StaffObjectionSerializer(serializers.ModelSerializer):
     recipient_name = serializers.CharField(source="entry.recipient_name", read_only=True)
-    decided_by = serializers.StringRelatedField(read_only=True)
+    contact = ObjectionContactField()
+    decided_by = serializers.StringRelatedField(read_only=True, allow_null=True)
     status = serializers.CharField(
         read_only=True, help_text=gettext_lazy("lodged, upheld or dismissed")
     )
@@ -304,6 +315,9 @@ class ObjectionDecidedSerializer(serializers.Serializer):
 class ObjectionThrottle(AnonRateThrottle):
     """Anonymous objections: enough for people, not for a script."""
 
+    # A scope of its own: with the inherited "anon" it would share its request history with
+    # the general anonymous throttle (settings.REST_FRAMEWORK) and count those requests too.
+    scope = "objection"
     rate = "30/hour"
 
 
@@ -311,9 +325,9 @@ class ObjectionThrottle(AnonRateThrottle):
 
 
 class HonourListFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="rule__campaign_id")
-    zone = django_filters.NumberFilter(field_name="rule__zone_id")
-    rule = django_filters.NumberFilter(field_name="rule_id")
+    campaign = IdFilter(field_name="rule__campaign_id")
+    zone = IdFilter(field_name="rule__zone_id")
+    rule = IdFilter(field_name="rule_id")
 
     class Meta:
         model = HonourList
@@ -372,7 +386,8 @@ class HonourListViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _list_data(self, honour_list, code=status.HTTP_200_OK):
         fresh = self.get_queryset().get(pk=honour_list.pk)
-        return Response(HonourListSerializer(fresh).data, status=code)
+        context = self.get_serializer_context()
+        return Response(HonourListSerializer(fresh, context=context).data, status=code)
 
     def _entry(self, honour_list, entry_id):
         return get_object_or_404(
@@ -381,12 +396,11 @@ class HonourListViewSet(viewsets.ReadOnlyModelViewSet):
             honour_list=honour_list,
         )
 
-    @staticmethod
-    def _entry_data(entry):
+    def _entry_data(self, entry):
         entry = HonourListEntry.objects.select_related(
             "unit", "person", "team", "project", "certificate"
         ).get(pk=entry.pk)
-        return HonourEntrySerializer(entry).data
+        return HonourEntrySerializer(entry, context=self.get_serializer_context()).data
 
     @extend_schema(
         request=None,
@@ -562,6 +576,9 @@ class HonourListViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def add_entry(self, request, pk=None):
         honour_list = self.get_object()
+        # Who may add comes first: otherwise the body's ids, validated first, would answer a
+        # user who may not add differently for ids that exist (403) and ids that do not (400).
+        _run(lambda: require_staff_of(honour_list.rule.campaign, request.user))
         body = HonourAddEntrySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
@@ -619,9 +636,11 @@ class HonourListViewSet(viewsets.ReadOnlyModelViewSet):
             objections_for_staff(request.user)
             .filter(entry__honour_list=honour_list)
             .select_related("entry__unit", "entry__person", "entry__team", "decided_by")
+            .select_related("entry__honour_list__rule__campaign")
             .order_by("lodged_at", "pk")
         )
-        return Response(StaffObjectionSerializer(rows, many=True).data)
+        context = self.get_serializer_context()
+        return Response(StaffObjectionSerializer(rows, many=True, context=context).data)
 
     def _lodge(self, request, pk):
         # Public: any published list, whoever asks (no scope for anonymous users).
@@ -674,12 +693,14 @@ class HonourListViewSet(viewsets.ReadOnlyModelViewSet):
         )
         objection = (
             Objection.objects.select_related("entry__unit", "entry__person", "entry__team")
-            .select_related("decided_by")
+            .select_related("decided_by", "entry__honour_list__rule__campaign")
             .get(pk=objection.pk)
         )
         return Response(
             {
-                "objection": StaffObjectionSerializer(objection).data,
+                "objection": StaffObjectionSerializer(
+                    objection, context=self.get_serializer_context()
+                ).data,
                 "substitutes": [self._entry_data(e) for e in substitutes],
             }
         )
@@ -690,7 +711,7 @@ class HonourListViewSet(viewsets.ReadOnlyModelViewSet):
 
 class InstantHonourSerializer(serializers.ModelSerializer):
     recipient_name = serializers.CharField(read_only=True)
-    awarded_by = serializers.StringRelatedField(read_only=True)
+    awarded_by = serializers.StringRelatedField(read_only=True, allow_null=True)
     certificate_number = serializers.SerializerMethodField()
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.none())
     honour_type = serializers.PrimaryKeyRelatedField(queryset=HonourType.objects.all())
@@ -731,13 +752,32 @@ class InstantHonourSerializer(serializers.ModelSerializer):
 
             self.fields["campaign"].queryset = campaigns_for_user(request.user)
 
+    def validate(self, data):
+        """The recipient is one of the campaign's participants, as on the page's form; any
+        other unit, person, team or project answers as an id that does not exist."""
+        campaign = data["campaign"]
+        choices = {
+            "unit": queries.participating_units(campaign),
+            "person": queries.participating_people(campaign),
+            "team": queries.participating_teams(campaign),
+            "project": queries.campaign_projects(campaign),
+        }
+        errors = {
+            name: [self.fields[name].error_messages["does_not_exist"].format(pk_value=value.pk)]
+            for name, scope in choices.items()
+            if (value := data.get(name)) is not None and not scope.filter(pk=value.pk).exists()
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
     def get_certificate_number(self, honour) -> str | None:
         certificate = getattr(honour, "certificate", None)
         return certificate.number if certificate is not None else None
 
 
 class InstantHonourFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id")
+    campaign = IdFilter(field_name="campaign_id")
 
     class Meta:
         model = InstantHonour

@@ -24,6 +24,7 @@ from rest_framework.reverse import reverse
 
 from competitions.api import ERRORS as COMPETITION_ERRORS
 from competitions.api import ErrorSerializer
+from competitions.filters import IdFilter
 
 from . import certificates as printing
 from .models import Certificate
@@ -119,8 +120,8 @@ class CertificateSerializer(serializers.ModelSerializer):
 
 
 class CertificateFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id")
-    honour_list = django_filters.NumberFilter(field_name="entry__honour_list_id")
+    campaign = IdFilter(field_name="campaign_id")
+    honour_list = IdFilter(field_name="entry__honour_list_id")
 
     class Meta:
         model = Certificate

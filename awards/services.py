@@ -21,6 +21,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch import send_on_commit
 from scoring.services import require_staff_of
 
 from .models import (
@@ -799,7 +800,7 @@ def queue_generation(rule: HonourRule, user) -> HonourList:
                 _("This honours list is published or confirmed; it is not generated again.")
             )
         record_job(honour_list.pk, HonourList.TaskState.QUEUED, 0)
-        transaction.on_commit(lambda: generate_honour_list.delay(rule.pk))
+        send_on_commit(generate_honour_list, rule.pk, timezone.now().isoformat())
     return honour_list
 
 

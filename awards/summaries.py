@@ -60,6 +60,7 @@ from competitions.models import (
 )
 from competitions.report_grid import state_conditions
 from competitions.reporting import add_months
+from dispatch import send_on_commit
 from scoring.services import require_staff_of
 
 from .models import HonourList, HonourListEntry, HonourType, InstantHonour, SummaryBuild
@@ -465,7 +466,7 @@ def request_build(campaign, user, period: str, day: datetime.date, today=None) -
             trigger=SummaryBuild.Trigger.MANUAL,
             requested_by=user,
         )
-        transaction.on_commit(lambda: build_summary.delay(build.pk))
+        send_on_commit(build_summary, build.pk)
     return build
 
 
@@ -510,7 +511,7 @@ def schedule_period_summaries(today: datetime.date | None = None) -> list[Summar
                     defaults={"period_end": end},
                 )
                 if created or _requeue(build, now):
-                    transaction.on_commit(lambda pk=build.pk: build_summary.delay(pk))
+                    send_on_commit(build_summary, build.pk)
                     queued.append(build)
     unfinished = SummaryBuild.objects.filter(
         trigger=SummaryBuild.Trigger.SCHEDULED, period_start__lt=last_month_end(today)
@@ -518,7 +519,7 @@ def schedule_period_summaries(today: datetime.date | None = None) -> list[Summar
     for build in unfinished.exclude(pk__in=[b.pk for b in queued]).order_by("period_start"):
         with transaction.atomic():
             if _requeue(build, now):
-                transaction.on_commit(lambda pk=build.pk: build_summary.delay(pk))
+                send_on_commit(build_summary, build.pk)
                 queued.append(build)
     return queued
 

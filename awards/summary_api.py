@@ -23,6 +23,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from competitions.api import ERRORS as COMPETITION_ERRORS
+from competitions.filters import IdFilter
 
 from . import queries, summaries
 from .models import SummaryBuild, SummarySnapshot
@@ -100,7 +101,7 @@ class BuildRequestSerializer(serializers.Serializer):
 
 
 class SummaryBuildFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id")
+    campaign = IdFilter(field_name="campaign_id")
     period = django_filters.ChoiceFilter(choices=SummaryBuild.Period.choices)
     trigger = django_filters.ChoiceFilter(choices=SummaryBuild.Trigger.choices)
     state = django_filters.ChoiceFilter(choices=SummaryBuild.State.choices)

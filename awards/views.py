@@ -136,6 +136,8 @@ def notice(request, list_id):
         if not open_:
             messages.error(request, _("Objections can be lodged only during the public notice."))
             return redirect("awards:notice", list_id=honour_list.pk)
+        if not _first_submit(request):
+            return _refuse_repeat(request, redirect("awards:notice", list_id=honour_list.pk))
         form = ObjectionForm(request.POST, entries=entries)
         if form.is_valid():
             data = form.cleaned_data
@@ -162,23 +164,29 @@ def notice(request, list_id):
     return render(
         request,
         "awards/notice.html",
-        {"honour_list": honour_list, "open": open_, "form": form},
+        {"honour_list": honour_list, "open": open_, "form": form, "once": _once_token()},
     )
 
 
 @login_required
 def objections(request, list_id):
     """Staff of the campaign see the objections to a list, with who lodged them, and decide."""
+    # Looked up in the user's scope first: a list of a campaign the user does not see is 404,
+    # as an id that does not exist (a 403 would tell a guessed id is taken).
     honour_list = get_object_or_404(
-        HonourList.objects.select_related("rule__campaign", "rule__honour_type", "rule__zone"),
+        queries.honour_lists_for_user(request.user).select_related(
+            "rule__campaign", "rule__honour_type", "rule__zone"
+        ),
         pk=list_id,
     )
     require_staff_of(honour_list.rule.campaign, request.user)
     forms_by_id = {}
     if request.method == "POST":
+        objection_id = request.POST.get("objection", "")
         objection = get_object_or_404(
             Objection.objects.select_related("entry__honour_list"),
-            pk=request.POST.get("objection"),
+            # Not a number: no such objection (not a 500).
+            pk=objection_id if objection_id.isdecimal() else None,
             entry__honour_list=honour_list,
         )
         form = DecisionForm(request.POST, prefix=f"o{objection.pk}")

@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from . import queries
+from . import privacy, queries
 from .models import (
     Campaign,
     CampaignDocument,
@@ -13,6 +16,7 @@ from .models import (
     Milestone,
     Organisation,
     Person,
+    PrivacyRequest,
     ProgressReport,
     Project,
     ProjectAttachment,
@@ -37,6 +41,12 @@ FOREIGN_KEY_SCOPES = {
 }
 
 
+def _scoped_filter(model, item):
+    if isinstance(item, str) and get_fields_from_path(model, item)[-1].is_relation:
+        return (item, admin.RelatedOnlyFieldListFilter)
+    return item
+
+
 class ScopedModelAdmin(ObjectPermissionsModelAdmin):
     """Admin that lists only the user's scope and asks the rules for every permission."""
 
@@ -51,6 +61,11 @@ class ScopedModelAdmin(ObjectPermissionsModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_list_filter(self, request):
+        """A filter on a related model offers only the values of the rows the user sees: the
+        plain filter would list every campaign, zone or stage of the database."""
+        return [_scoped_filter(self.model, item) for item in super().get_list_filter(request)]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         scope = FOREIGN_KEY_SCOPES.get(db_field.related_model)
@@ -202,6 +217,26 @@ class PersonAdmin(ScopedModelAdmin):
     list_filter = ["is_front_line", "is_leader", "is_industrial_worker", "is_migrant_worker"]
     list_select_related = ["unit", "team"]
     search_fields = ["name", "trade", "unit__name"]
+    readonly_fields = ["personal_data_requests"]
+
+    def get_list_display(self, request):
+        # Phone and ID number masked unless the admin user may see them (privacy.py).
+        return [
+            *self.list_display[:4],
+            privacy.masked_column("phone", _("mobile phone"), request.user),
+            privacy.masked_column("id_number", _("ID card number"), request.user),
+            *self.list_display[4:],
+        ]
+
+    @admin.display(description=_("personal data requests"))
+    def personal_data_requests(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("person-detail", args=[obj.pk]),
+            _("Export or erase this person's data (PIPL)"),
+        )
 
 
 @admin.register(Project)
@@ -313,3 +348,37 @@ class MilestoneAdmin(ScopedModelAdmin):
     list_display = ["project", "period", "planned_percent"]
     list_select_related = ["project"]
     search_fields = ["project__title"]
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(admin.ModelAdmin):
+    """The record of personal data requests handled (PIPL): read only, superusers only."""
+
+    list_display = ["created_at", "kind", "subject", "subject_id", "handled_by", "channel"]
+    list_filter = ["kind", "subject", "channel"]
+    list_select_related = ["handled_by"]
+    fields = readonly_fields = [
+        "kind",
+        "subject",
+        "subject_id",
+        "reason",
+        "handled_by",
+        "channel",
+        "summary",
+        "created_at",
+    ]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -3,7 +3,7 @@
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
@@ -12,6 +12,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import decorators, mixins, serializers, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
+
+from config.schema import VALIDATION_ERROR
 
 from . import filters, queries, reporting, rules, services
 from .models import (
@@ -162,9 +164,16 @@ class ProjectSerializer(serializers.ModelSerializer):
     def create(self, validated):
         milestones = validated.pop("milestones", [])
         user = self.context["request"].user
-        project = Project.objects.create(
-            unit=user.unit, campaign=validated["zone"].campaign, **validated
-        )
+        try:
+            with transaction.atomic():
+                project = Project.objects.create(
+                    unit=user.unit, campaign=validated["zone"].campaign, **validated
+                )
+        except IntegrityError:
+            # The same declaration sent twice at once: the database kept the first one.
+            raise serializers.ValidationError(
+                [_("This unit already declared a project with this title in this campaign.")]
+            ) from None
         Milestone.objects.bulk_create(Milestone(project=project, **row) for row in milestones)
         return project
 
@@ -181,7 +190,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ProjectTransition
@@ -213,7 +222,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description=_("Invalid input; nothing changed.")),
+    400: OpenApiResponse(VALIDATION_ERROR, description=_("Invalid input; nothing changed.")),
     403: OpenApiResponse(ErrorSerializer, description=_("Not allowed for this user.")),
     404: OpenApiResponse(ErrorSerializer, description=_("Not found in the user's scope.")),
     409: OpenApiResponse(
@@ -298,13 +307,6 @@ class UnitViewSet(ScopedViewSet):
 def _transition_action(name):
     action = services.ACTIONS[name]
 
-    @extend_schema(
-        request=CommentSerializer,
-        responses={200: ProjectSerializer, **ERRORS},
-        summary=str(action.label),
-        description=_("Moves the project from %(sources)s to %(target)s.")
-        % {"sources": ", ".join(action.sources), "target": action.target},
-    )
     def view(self, request, pk=None):
         project = self.get_object()
         body = CommentSerializer(data=request.data)
@@ -315,7 +317,15 @@ def _transition_action(name):
         return Response(ProjectSerializer(project, context=self.get_serializer_context()).data)
 
     view.__name__ = "return_" if name == "return" else name
-    return decorators.action(detail=True, methods=["post"], url_path=name, url_name=name)(view)
+    view = decorators.action(detail=True, methods=["post"], url_path=name, url_name=name)(view)
+    # Outside @action: the action decorator replaces the schema extend_schema attaches.
+    return extend_schema(
+        request=CommentSerializer,
+        responses={200: ProjectSerializer, **ERRORS},
+        summary=str(action.label),
+        description=_("Moves the project from %(sources)s to %(target)s.")
+        % {"sources": ", ".join(action.sources), "target": action.target},
+    )(view)
 
 
 @extend_schema_view(
@@ -350,12 +360,16 @@ class ProjectViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModelM
         project = self.get_object()
         if not rules.is_liaison_of(request.user, project):
             raise PermissionDenied(_("Only the unit's liaison edits its declaration."))
+        # Locked to the end of the request (ATOMIC_REQUESTS) and read again: a submission or
+        # decision taken meanwhile is seen here, not overwritten by this edit's stale copy.
+        project = Project.objects.select_for_update().get(pk=project.pk)
         if not project.is_editable:
             raise Conflict(_("Only drafts and returned declarations can be edited."))
         return super().update(request, *args, **kwargs)
 
     @extend_schema(responses={200: TransitionSerializer(many=True), 404: ERRORS[404]})
-    @decorators.action(detail=True, methods=["get"])
+    # The whole history, unfiltered and unpaginated (and documented so).
+    @decorators.action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def transitions(self, request, pk=None):
         project = self.get_object()
         steps = project.transitions.select_related("actor")
@@ -452,6 +466,14 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportFilter(django_filters.FilterSet):
+    # Choices from the user's scope: another district's project answers as an unknown id does
+    # (400), so a guessed id does not reveal that the project exists.
+    project = django_filters.ModelChoiceFilter(
+        queryset=lambda request: (
+            queries.projects_for_user(request.user) if request else Project.objects.none()
+        )
+    )
+
     class Meta:
         model = ProgressReport
         fields = ["project", "status", "due_date"]
@@ -478,6 +500,8 @@ class ReportViewSet(ScopedViewSet, mixins.UpdateModelMixin):
         report = self.get_object()
         if not rules.is_liaison_of(request.user, report.project):
             raise PermissionDenied(_("Only the unit's liaison fills in its reports."))
+        # As for declarations: a submission or review taken meanwhile is not overwritten.
+        report = ProgressReport.objects.select_for_update().get(pk=report.pk)
         if not report.is_editable:
             raise Conflict(_("Only due or returned reports can be changed."))
         return super().update(request, *args, **kwargs)

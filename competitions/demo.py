@@ -25,7 +25,7 @@ from .models import (
     Unit,
     Zone,
 )
-from .validators import CREDIT_CODE_CHARSET, credit_code_check_char
+from .validators import CREDIT_CODE_CHARSET, credit_code_check_char, id_number_check_char
 
 DEMO_PASSWORD = "jingsai-demo-2016"
 
@@ -502,6 +502,18 @@ def _person_name(index: int) -> str:
     return SURNAMES[index % len(SURNAMES)] + GIVEN[(index * 7) % len(GIVEN)]
 
 
+def demo_phone(index: int) -> str:
+    """A made-up mobile number for demo person ``index`` (139 0000 nnnn)."""
+    return f"1390000{index:04d}"
+
+
+def demo_id_number(index: int) -> str:
+    """A made-up identity card number with a valid check character: region 330106 (西湖区),
+    born 1970 to 1989, sequence 9xx."""
+    first17 = f"330106{1970 + index % 20}{index % 12 + 1:02d}{index % 28 + 1:02d}9{index % 100:02d}"
+    return first17 + id_number_check_char(first17)
+
+
 @transaction.atomic
 def build_demo() -> dict[str, int]:
     """Create the G20 demo campaign, its units, projects and one user per role.
@@ -561,6 +573,9 @@ def build_demo() -> dict[str, int]:
                         "team": team,
                         "trade": TRADES[person_index % len(TRADES)],
                         "job_title": "项目负责人" if is_leader else "",
+                        # Leaders are honour candidates: registering an honour needs these.
+                        "phone": demo_phone(person_index) if is_leader else "",
+                        "id_number": demo_id_number(person_index) if is_leader else "",
                         "is_leader": is_leader,
                         "is_front_line": not is_leader,
                         "is_industrial_worker": spec.ownership in ("state", "private", "joint"),

@@ -69,10 +69,12 @@ PERSON_COLUMNS = (
     Column("单位负责人", "is_leader", 10, required=False),
     Column("产业工人", "is_industrial_worker", 10, required=False),
     Column("农民工", "is_migrant_worker", 10, required=False),
+    Column("手机号", "phone", 14, required=False),
+    Column("身份证号", "id_number", 22, required=False),
 )
 FLAG_FIELDS = ("is_front_line", "is_leader", "is_industrial_worker", "is_migrant_worker")
 UNIT_FIELDS = ("name", "ownership", "industry", "size", "organisation", "address")
-PERSON_FIELDS = ("name", "team", "trade", "job_title", *FLAG_FIELDS)
+PERSON_FIELDS = ("name", "team", "trade", "job_title", *FLAG_FIELDS, "phone", "id_number")
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 ACTION_LABELS = {
@@ -438,7 +440,7 @@ class UnitImport:
             person.name = name
             if "team" in self.people.present:
                 person.team = self._team(row, unit, code) if unit is not None else None
-            for attribute in ("trade", "job_title"):
+            for attribute in ("trade", "job_title", "phone", "id_number"):
                 if attribute in self.people.present:
                     setattr(person, attribute, cells.get(attribute, ""))
             for flag, value in flags.items():
@@ -620,6 +622,9 @@ def build_template(user) -> bytes:
             "is_leader": "否",
             "is_industrial_worker": "是",
             "is_migrant_worker": "否",
+            # Personal data: left empty in the example rather than made up.
+            "phone": "",
+            "id_number": "",
         },
     }
     lists = {
@@ -640,7 +645,7 @@ def build_template(user) -> bytes:
             letter = get_column_letter(index)
             sheet.cell(row=1, column=index).font = bold
             sheet.column_dimensions[letter].width = column.width
-            if column.field in ("credit_code", "unit"):
+            if column.field in ("credit_code", "unit", "phone", "id_number"):
                 # Text, so that Excel keeps an all-digit code exactly as typed.
                 for row in range(2, TEMPLATE_ROWS + 2):
                     sheet.cell(row=row, column=index).number_format = "@"

@@ -5,7 +5,14 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from .validators import UploadValidator, validate_credit_code
+from .validators import (
+    UploadValidator,
+    normalise_id_number,
+    normalise_mobile,
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+)
 
 
 class Organisation(MP_Node):
@@ -324,6 +331,22 @@ class Person(models.Model):
     is_leader = models.BooleanField(_("unit leader"), default=False)
     is_industrial_worker = models.BooleanField(_("industrial worker"), default=False)
     is_migrant_worker = models.BooleanField(_("migrant worker"), default=False)
+    # Personal data needed to register an honour (奖章, 技术能手); shown in full only to the
+    # unit and the unions responsible for it (``competitions.privacy``).
+    phone = models.CharField(
+        _("mobile phone"),
+        max_length=20,
+        blank=True,
+        validators=[validate_mobile],
+        help_text=_("Mainland mobile number, 11 digits."),
+    )
+    id_number = models.CharField(
+        _("ID card number"),
+        max_length=18,
+        blank=True,
+        validators=[validate_id_number],
+        help_text=_("居民身份证号, 18 characters; needed to register an individual honour."),
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -333,11 +356,21 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
+        self.normalise()
         if self.team_id and self.unit_id and self.team.unit_id != self.unit_id:
             raise ValidationError({"team": _("The team must belong to the person's unit.")})
+
+    def normalise(self) -> None:
+        """Store the phone as its 11 digits and the ID number without spaces, X upper-case."""
+        self.phone = normalise_mobile(self.phone) if self.phone else ""
+        self.id_number = normalise_id_number(self.id_number)
 
 
 class Project(models.Model):
@@ -758,3 +791,55 @@ class ReportAttachment(models.Model):
 
     def __str__(self):
         return self.title or self.file.name.rsplit("/", 1)[-1]
+
+
+class PrivacyRequest(models.Model):
+    """A data subject's request under China's PIPL, as handled: a copy of their data
+    (art. 45) or its erasure (art. 47). The record names the subject by id only, so it keeps
+    no personal data of its own once the subject is erased."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Export")
+        ERASURE = "erasure", _("Erasure")
+
+    class Subject(models.TextChoices):
+        PERSON = "person", _("Person")
+        USER = "user", _("User account")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web page")
+        COMMAND = "command", _("Command line")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    subject = models.CharField(_("subject"), max_length=16, choices=Subject.choices)
+    subject_id = models.PositiveIntegerField(_("subject id"))
+    reason = models.TextField(_("reason"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    summary = models.JSONField(
+        _("summary"), default=dict, blank=True, help_text=_("What was exported or erased.")
+    )
+    created_at = models.DateTimeField(_("handled at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data request")
+        verbose_name_plural = _("personal data requests")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["subject", "subject_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="erasure") | ~Q(reason=""),
+                name="privacy_erasure_has_reason",
+                violation_error_message=_("An erasure needs the reason it was requested."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.get_subject_display()} #{self.subject_id}"

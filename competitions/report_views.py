@@ -80,10 +80,26 @@ def report_detail(request, pk):
 def report_edit(request, pk):
     """The unit fills in its report: save as a draft, or submit."""
     user = request.user
-    report = get_object_or_404(
-        queries.reports_for_user(user).select_related("project__unit"), pk=pk
-    )
-    if not competition_rules.is_liaison_of(user, report.project) or not report.is_editable:
+    reports = queries.reports_for_user(user).select_related("project__unit")
+    if request.method == "POST":
+        # Held to the end of the request (ATOMIC_REQUESTS): a second tab's stale form waits
+        # for a submission in progress and is then refused, instead of saving the report
+        # back to "due" over it.
+        reports = reports.select_for_update(of=("self",))
+    report = get_object_or_404(reports, pk=pk)
+    if not competition_rules.is_liaison_of(user, report.project):
+        raise PermissionDenied(_("This report cannot be edited now."))
+    if not report.is_editable:
+        if request.method == "POST":
+            messages.error(
+                request,
+                _(
+                    "This report has been submitted or reviewed in the meantime (it is "
+                    "“%(status)s” now); this form was not saved."
+                )
+                % {"status": report.get_status_display()},
+            )
+            return redirect("report-detail", report.pk)
         raise PermissionDenied(_("This report cannot be edited now."))
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch import send_on_commit
+
 from . import rules as competition_rules
 from .models import Campaign, Milestone, ProgressReport, Project
 from .services import TransitionConflict
@@ -101,7 +103,11 @@ def submit_report(report: Report, user) -> Report:
     Raises PermissionDenied, TransitionConflict or ValidationError and changes nothing then.
     """
     with transaction.atomic():
-        current = Report.objects.select_for_update().select_related("project").get(pk=report.pk)
+        current = (
+            Report.objects.select_for_update(of=("self",))  # the report's row only
+            .select_related("project")
+            .get(pk=report.pk)
+        )
         if not competition_rules.is_liaison_of(user, current.project):
             raise PermissionDenied(_("Only the unit's liaison submits its reports."))
         if not current.is_editable:
@@ -128,7 +134,7 @@ def review_report(report: Report, accept: bool, user, comment: str = "") -> Repo
     comment = (comment or "").strip()
     with transaction.atomic():
         current = (
-            Report.objects.select_for_update()
+            Report.objects.select_for_update(of=("self",))  # not the project's, unit's rows
             .select_related("project__unit__organisation")
             .get(pk=report.pk)
         )
@@ -161,8 +167,10 @@ def send_reminders(today: datetime.date | None = None) -> tuple[int, int]:
     open_states = [Report.Status.DUE, Report.Status.RETURNED]
     now = timezone.now()
     with transaction.atomic():
+        # The reports' rows only (of=self): not their projects' and campaigns' (joined), which
+        # would block declarations and certificates while the job runs, or be skipped.
         soon = list(
-            Report.objects.select_for_update(skip_locked=True)
+            Report.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 status__in=open_states,
                 reminder_sent_at__isnull=True,
@@ -176,7 +184,7 @@ def send_reminders(today: datetime.date | None = None) -> tuple[int, int]:
             r for r in soon if (r.due_date - today).days <= r.project.campaign.reminder_days_before
         ]
         overdue = list(
-            Report.objects.select_for_update(skip_locked=True).filter(
+            Report.objects.select_for_update(skip_locked=True, of=("self",)).filter(
                 status__in=open_states,
                 overdue_notice_sent_at__isnull=True,
                 due_date__lt=today,
@@ -185,16 +193,16 @@ def send_reminders(today: datetime.date | None = None) -> tuple[int, int]:
         Report.objects.filter(pk__in=[r.pk for r in soon]).update(reminder_sent_at=now)
         Report.objects.filter(pk__in=[r.pk for r in overdue]).update(overdue_notice_sent_at=now)
         for report in soon:
-            transaction.on_commit(lambda pk=report.pk: notify_report.delay(pk, "reminder"))
+            send_on_commit(notify_report, report.pk, "reminder")
         for report in overdue:
-            transaction.on_commit(lambda pk=report.pk: notify_report.delay(pk, "overdue"))
+            send_on_commit(notify_report, report.pk, "overdue")
     return len(soon), len(overdue)
 
 
 def _queue(report: Report, event: str) -> None:
     from .tasks import notify_report
 
-    transaction.on_commit(lambda: notify_report.delay(report.pk, event))
+    send_on_commit(notify_report, report.pk, event)
 
 
 # How a report looks in the staff grid.

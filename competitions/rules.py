@@ -43,9 +43,12 @@ def manages_campaign(user, obj):
 
 @rules.predicate
 def manages_unit(user, obj):
-    """``obj`` is a unit or anything that belongs to one (team, person, project)."""
+    """``obj`` is a unit or anything that belongs to one (team, person, project), or to a
+    project (progress report)."""
     if obj is None:
         return True
+    if not hasattr(obj, "unit") and hasattr(obj, "project"):
+        obj = obj.project
     unit = getattr(obj, "unit", obj)
     return _within(user, unit.organisation.path)
 

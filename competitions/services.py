@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dispatch import send_on_commit
+
 from . import rules as competition_rules
 from .models import CampaignRegistration, Project, ProjectTransition
 
@@ -114,7 +116,11 @@ def transition(project: Project, action_name: str, user, comment: str = "") -> P
         raise ValidationError(_("Unknown action “%(action)s”.") % {"action": action_name})
     comment = (comment or "").strip()
     with transaction.atomic():
-        locked = Project.objects.select_for_update().select_related("unit__organisation")
+        # Only the project's row: locking its unit's and organisation's rows too (the join)
+        # made decisions on a unit's projects and reviews of its reports deadlock.
+        locked = Project.objects.select_for_update(of=("self",)).select_related(
+            "unit__organisation"
+        )
         current = locked.get(pk=project.pk)
         if not may_act(user, current, action):
             raise PermissionDenied(_("You may not do this to this project."))
@@ -220,7 +226,7 @@ def _check_declaration_complete(project: Project) -> None:
 def _queue_notifications(step: ProjectTransition) -> None:
     from .tasks import notify_transition
 
-    transaction.on_commit(lambda: notify_transition.delay(step.pk))
+    send_on_commit(notify_transition, step.pk)
 
 
 # Registrations ---------------------------------------------------------------------------
@@ -318,4 +324,4 @@ def sign_up(*, campaign, unit, liaison) -> CampaignRegistration:
 def _queue_registration_notice(registration) -> None:
     from .tasks import notify_registration
 
-    transaction.on_commit(lambda: notify_registration.delay(registration.pk))
+    send_on_commit(notify_registration, registration.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, report_grid, report_views, views, workflow_views
+from . import import_views, privacy_views, report_grid, report_views, views, workflow_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -50,4 +50,14 @@ urlpatterns = [
     ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
     path("documents/<int:pk>/", views.document_download, name="document-download"),
+    path("people/<int:pk>/", privacy_views.person_detail, name="person-detail"),
+    path("people/<int:pk>/export.<str:fmt>", privacy_views.person_export, name="person-export"),
+    path("people/<int:pk>/erase/", privacy_views.person_erase, name="person-erase"),
+    path("privacy/users/<int:pk>/", privacy_views.account_privacy, name="account-privacy"),
+    path(
+        "privacy/users/<int:pk>/export.<str:fmt>",
+        privacy_views.account_export,
+        name="account-export",
+    ),
+    path("privacy/users/<int:pk>/erase/", privacy_views.account_erase, name="account-erase"),
 ]

@@ -1,6 +1,7 @@
 from auditlog.models import LogEntry
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -13,6 +14,7 @@ from .filters import CampaignFilter, ProjectFilter, UnitFilter, ZoneFilter
 from .models import Project, ProjectAttachment
 
 PEOPLE_SHOWN = 100
+ZONE_PROJECTS_SHOWN = 50
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -137,12 +139,15 @@ class ZoneDetailView(ScopedMixin, HistoryMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["projects"] = (
+        projects = (
             queries.projects_for_user(self.request.user)
             .filter(zone=self.object)
             .select_related("unit")
             .order_by("unit__name", "title")
         )
+        # A page at a time: a province's zone has thousands (2,000 rows were 400 KB).
+        page = Paginator(projects, ZONE_PROJECTS_SHOWN).get_page(self.request.GET.get("page"))
+        context["page_obj"], context["projects"] = page, page.object_list
         return context
 
 
@@ -181,6 +186,7 @@ class UnitDetailView(ScopedMixin, HistoryMixin, DetailView):
         people = queries.people_for_user(user).filter(unit=unit)
         context["people_total"] = people.count()
         context["people"] = people.select_related("team")[:PEOPLE_SHOWN]
+        context["liaisons"] = unit.users.filter(role="unit", is_active=True).order_by("pk")
         return context
 
 

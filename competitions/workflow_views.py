@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -56,25 +56,35 @@ def _declaration_page(request, project=None):
     if request.method == "POST" and all(
         [form.is_valid(), milestones.is_valid(), attachments.is_valid()]
     ):
-        with transaction.atomic():
-            project = form.save()
-            milestones.instance = attachments.instance = project
-            milestones.save()
-            for attachment in attachments.save(commit=False):
-                attachment.uploaded_by = user
-                attachment.save()
-            for attachment in attachments.deleted_objects:
-                attachment.delete()
-        if "submit" in request.POST:
-            try:
-                services.transition(project, "submit", user)
-            except (PermissionDenied, ValidationError) as error:
-                messages.error(request, _("Saved as a draft, not submitted: ") + error_text(error))
-                return redirect("declaration-edit", project.pk)
-            messages.success(request, _("Declaration submitted for review."))
+        try:
+            with transaction.atomic():
+                project = form.save()
+                milestones.instance = attachments.instance = project
+                milestones.save()
+                for attachment in attachments.save(commit=False):
+                    attachment.uploaded_by = user
+                    attachment.save()
+                for attachment in attachments.deleted_objects:
+                    attachment.delete()
+        except IntegrityError:
+            # The same declaration sent twice at once: both passed the form's check before
+            # either was saved, and the database kept the first one.
+            form.add_error(
+                None, _("This unit already declared a project with this title in this campaign.")
+            )
         else:
-            messages.success(request, _("Draft saved. You can come back and submit it later."))
-        return redirect("project-detail", project.pk)
+            if "submit" in request.POST:
+                try:
+                    services.transition(project, "submit", user)
+                except (PermissionDenied, ValidationError) as error:
+                    messages.error(
+                        request, _("Saved as a draft, not submitted: ") + error_text(error)
+                    )
+                    return redirect("declaration-edit", project.pk)
+                messages.success(request, _("Declaration submitted for review."))
+            else:
+                messages.success(request, _("Draft saved. You can come back and submit it later."))
+            return redirect("project-detail", project.pk)
     return render(
         request,
         "competitions/declaration_form.html",
@@ -95,8 +105,26 @@ def declaration_create(request):
 
 @login_required
 def declaration_edit(request, pk):
-    project = get_object_or_404(queries.projects_for_user(request.user), pk=pk)
-    if not competition_rules.is_liaison_of(request.user, project) or not project.is_editable:
+    projects = queries.projects_for_user(request.user)
+    if request.method == "POST":
+        # Held to the end of the request (ATOMIC_REQUESTS): the same form sent twice, or a
+        # submission and a stale second tab, take turns, and the later one sees the state
+        # the earlier one left instead of writing its stale copy over it.
+        projects = projects.select_for_update(of=("self",))
+    project = get_object_or_404(projects, pk=pk)
+    if not competition_rules.is_liaison_of(request.user, project):
+        raise PermissionDenied(_("This declaration cannot be edited now."))
+    if not project.is_editable:
+        if request.method == "POST":
+            messages.error(
+                request,
+                _(
+                    "This declaration has been submitted or decided in the meantime (it is "
+                    "“%(status)s” now); this form was not saved."
+                )
+                % {"status": project.get_status_display()},
+            )
+            return redirect("project-detail", project.pk)
         raise PermissionDenied(_("This declaration cannot be edited now."))
     return _declaration_page(request, project)
 
@@ -313,12 +341,23 @@ def signup(request):
     user_form = LiaisonSignUpForm(data, prefix="user")
     if data is not None and all(f.is_valid() for f in (campaign_form, unit_form, user_form)):
         user = user_form.save(commit=False)
-        services.sign_up(
-            campaign=campaign_form.cleaned_data["campaign"],
-            unit=unit_form.save(commit=False),
-            liaison=user,
-        )
-        return render(request, "competitions/signup_done.html", {"account": user})
+        try:
+            services.sign_up(
+                campaign=campaign_form.cleaned_data["campaign"],
+                unit=unit_form.save(commit=False),
+                liaison=user,
+            )
+        except IntegrityError:
+            # Sent twice at once (a double click): the first one is saved. Checked again,
+            # the forms now say what is taken (the credit code, the user name).
+            unit_form = SignUpUnitForm(data, prefix="unit")
+            user_form = LiaisonSignUpForm(data, prefix="user")
+            if unit_form.is_valid() and user_form.is_valid():
+                unit_form.add_error(
+                    None, _("The sign-up could not be saved; please send it again.")
+                )
+        else:
+            return render(request, "competitions/signup_done.html", {"account": user})
     return render(
         request,
         "competitions/signup.html",

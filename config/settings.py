@@ -48,15 +48,18 @@ INSTALLED_APPS = [
     "scoring",
     "awards",
     "skills",
+    "dispatch",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.middleware.RefuseNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -91,6 +94,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # While PostgreSQL is unreachable a request fails (a 503 page, config.errors) within
+    # this many seconds instead of hanging; a ?connect_timeout= in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -99,9 +107,12 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # RedisCache that answers like a dummy cache while Redis is unreachable, so pages
+            # keep working (config/cache.py); short timeouts so that costs no time.
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="jingsai"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -119,7 +130,40 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Fault tolerance (docs/quality.md, "Faults"). Web processes send tasks through the outbox
+# (dispatch.send_on_commit): a dead broker must fail a publish in a second or two, not hang.
+# Workers wait for Redis as long as it takes and cancel, on a lost connection, the tasks whose
+# unacknowledged messages Redis will deliver again (they are idempotent).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message taken by a worker that dies (SIGKILL, power loss) before acknowledging it is
+    # delivered again after this many seconds. It must exceed the longest task plus its
+    # longest retry countdown (retry_backoff caps at 600 s), or a running task is delivered a
+    # second time; 15 minutes does, and bounds the delay after a crash.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60),
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    # Further kombu Redis transport options as JSON, e.g. {"unacked_restore_interval": 1}.
+    **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
+}
+# Task results are read by nobody but tests; against a dead Redis, give up after ~1 s
+# instead of Celery's 20 retries.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+}
+# The outbox sweeper (dispatch.tasks.publish_pending; every minute, and whenever a worker
+# connects to Redis) takes, every minute, the messages older than this many seconds (younger
+# ones are being published by their commit), this many per run, and keeps sent messages this
+# many days.
+DISPATCH_SWEEP_AFTER = env.int("DISPATCH_SWEEP_AFTER", default=10)
+DISPATCH_SWEEP_BATCH = 500
+DISPATCH_KEEP_SENT_DAYS = 7
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-outbox": {"task": "dispatch.tasks.publish_pending", "schedule": 60.0},
     "report-schedule": {
         "task": "competitions.tasks.run_report_schedule",
         "schedule": crontab(hour=1, minute=0),
@@ -141,8 +185,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the login throttle: the login page, the admin and the API
+    # token endpoint all check passwords through it.
+    "accounts.throttling.ThrottledModelBackend",
 ]
+# Login throttle (accounts.throttling): this many failures within the window lock an
+# account from one address, or one address for every account, for the window (seconds).
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -174,6 +225,13 @@ WHITENOISE_USE_FINDERS = not STORAGES["staticfiles"]["BACKEND"].startswith("whit
 # Uploads: anything bigger than this is refused before it reaches a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "config.security.SizeLimitedUploadHandler",  # drops what is past UPLOAD_MAX_BYTES
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Office documents (ZIP archives) may unpack to at most this much (see check_archive).
+UPLOAD_MAX_UNPACKED_BYTES = env.int("UPLOAD_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
 # Font of the PDF certificates and summaries: the shipped GB 2312 subset of Noto Serif SC
 # (awards/fonts/README.md); point it at a full .otf/.ttf for rarer characters in names.
 CERTIFICATE_FONT = env.path(
@@ -194,10 +252,57 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_HTTPONLY = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("BEHIND_TLS_PROXY", default=False):
+# Cookies: never readable by scripts (no page script reads the CSRF cookie: forms carry the
+# token), not sent on cross-site subrequests. Staff sessions last a working day and end when
+# the browser closes (shared office computers).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy (config.security): pages load scripts, styles, images and fonts from
+# this site only, and run no inline script or style. The one exception is DRF's browsable API
+# (HTML views of /api/v1/): its templates carry inline styles, which it may apply; scripts
+# stay restricted to this site there too.
+_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+CONTENT_SECURITY_POLICY = "; ".join(f"{name} {value}" for name, value in _CSP.items())
+CONTENT_SECURITY_POLICY_EXCEPTIONS = {
+    "/api/v1/": "; ".join(
+        f"{name} {value}" for name, value in {**_CSP, "style-src": "'self' 'unsafe-inline'"}.items()
+    ),
+}
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For:
+# the login throttle and DRF's throttles take the address from there (0: REMOTE_ADDR, and a
+# client's own X-Forwarded-For is ignored).
+NUM_PROXIES = env.int("NUM_PROXIES", default=1 if BEHIND_TLS_PROXY else 0)
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 REST_FRAMEWORK = {
@@ -213,7 +318,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Anonymous use (certificate verification, the token endpoint, the schema): enough for
+    # people, not for a script. Logged-in clients are not throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="60/minute")},
+    "NUM_PROXIES": NUM_PROXIES,
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jingsai API",

@@ -24,7 +24,6 @@ import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
-from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,10 +36,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import decorators, mixins, serializers, status, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied
+
+# DRF's variant: an id that is not a number is a 404 too (Django's raises ValueError).
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from competitions.api import ERRORS as COMPETITION_ERRORS
 from competitions.api import ErrorSerializer
+from competitions.filters import IdFilter
 from competitions.models import Stage, Zone
 from competitions.queries import projects_for_user, stages_for_user, zones_for_user
 from competitions.rules import require_office_staff
@@ -148,7 +151,7 @@ class CriterionSerializer(serializers.ModelSerializer):
 
 
 class CriterionFilter(django_filters.FilterSet):
-    zone = django_filters.NumberFilter(field_name="zone_id")
+    zone = IdFilter(field_name="zone_id")
     kind = django_filters.ChoiceFilter(choices=Criterion.Kind.choices)
 
     class Meta:
@@ -215,9 +218,9 @@ class CriterionWeightSerializer(serializers.ModelSerializer):
 
 
 class CriterionWeightFilter(django_filters.FilterSet):
-    zone = django_filters.NumberFilter(field_name="criterion__zone_id")
-    stage = django_filters.NumberFilter(field_name="stage_id")
-    criterion = django_filters.NumberFilter(field_name="criterion_id")
+    zone = IdFilter(field_name="criterion__zone_id")
+    stage = IdFilter(field_name="stage_id")
+    criterion = IdFilter(field_name="criterion_id")
 
     class Meta:
         model = CriterionWeight
@@ -268,10 +271,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class AssignmentFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
-    stage = django_filters.NumberFilter(field_name="stage_id")
-    evaluator = django_filters.NumberFilter(field_name="evaluator_id")
-    zone = django_filters.NumberFilter(field_name="project__zone_id")
+    project = IdFilter(field_name="project_id")
+    stage = IdFilter(field_name="stage_id")
+    evaluator = IdFilter(field_name="evaluator_id")
+    zone = IdFilter(field_name="project__zone_id")
 
     class Meta:
         model = EvaluatorAssignment
@@ -433,10 +436,10 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class ScoreFilter(django_filters.FilterSet):
-    assignment = django_filters.NumberFilter(field_name="assignment_id")
-    project = django_filters.NumberFilter(field_name="project_id")
-    stage = django_filters.NumberFilter(field_name="stage_id")
-    criterion = django_filters.NumberFilter(field_name="criterion_id")
+    assignment = IdFilter(field_name="assignment_id")
+    project = IdFilter(field_name="project_id")
+    stage = IdFilter(field_name="stage_id")
+    criterion = IdFilter(field_name="criterion_id")
 
     class Meta:
         model = Score
@@ -505,9 +508,9 @@ class FinalResultSerializer(ResultSerializer):
 
 
 class ResultFilter(django_filters.FilterSet):
-    zone = django_filters.NumberFilter(field_name="zone_id")
-    project = django_filters.NumberFilter(field_name="project_id")
-    campaign = django_filters.NumberFilter(field_name="zone__campaign_id")
+    zone = IdFilter(field_name="zone_id")
+    project = IdFilter(field_name="project_id")
+    campaign = IdFilter(field_name="zone__campaign_id")
 
     class Meta:
         model = FinalResult

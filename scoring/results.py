@@ -446,12 +446,16 @@ def recompute(zones=None, project_ids=None) -> int:
     (``project_ids``), then re-rank their zones. Returns the number of entries computed.
 
     Projects in scope that are not entries (any more) lose their stored results, so they
-    are not ranked."""
+    are not ranked. The zones' rows are locked first (``scoring.services.lock_zone``): two
+    recomputes of a zone take turns, as each re-ranks the whole zone from the stored rows of
+    the other entries and would otherwise write a stale copy of the other's rows back."""
     if zones is None:
         zones = Zone.objects.filter(projects__pk__in=project_ids).distinct()
-    setups = load_setup(zones)
     scope = None if project_ids is None else set(project_ids)
     with transaction.atomic():
+        locked = Zone.objects.filter(pk__in=zones.values("pk")).order_by("pk")
+        list(locked.select_for_update().values_list("pk", flat=True))
+        setups = load_setup(zones)
         stages = _StageRows(list(setups), scope)
         entries = {}
         for entry in _computed(setups, project_ids):

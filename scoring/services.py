@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from dispatch import send_on_commit
+
 from .models import (
     Criterion,
     CriterionWeight,
@@ -21,6 +23,7 @@ from .models import (
     StageResult,
 )
 from .rules import conflict_of_interest
+from .tasks import notify_veto_raised
 
 
 def check_assignment(*, evaluator, project, stage) -> None:
@@ -53,7 +56,9 @@ def lock_zone(zone_id) -> None:
     (score saves, stage locks, veto decisions, assignment runs) happen one after another."""
     from competitions.models import Zone
 
-    list(Zone.objects.select_for_update().filter(pk=zone_id).only("pk"))
+    # No ordering: the zone's default one joins its campaign, whose row would be locked too
+    # and make every save of the campaign, in any zone, wait for every other.
+    list(Zone.objects.select_for_update().filter(pk=zone_id).order_by().only("pk"))
 
 
 def is_locked(zone_id, stage_id) -> bool:
@@ -210,6 +215,7 @@ def copy_criteria_set(zone, key: str, user) -> list[Criterion]:
         raise ValidationError(_("Unknown criteria set."))
     _label, lines = CRITERIA_SETS[key]
     with transaction.atomic():
+        lock_zone(zone.pk)  # a stage lock taken meanwhile is seen
         _refuse_if_zone_locked(zone)
         existing = set(zone.criteria.values_list("code", flat=True))
         created = Criterion.objects.bulk_create(
@@ -258,6 +264,8 @@ def set_stage_weights(zone, stage, weights: dict, user) -> None:
             % {"total": format(total.normalize(), "f")}
         )
     with transaction.atomic():
+        # A stage lock taken meanwhile (lock_stage holds the zone's lock) is seen here.
+        lock_zone(zone.pk)
         if is_locked(zone.pk, stage.pk):
             raise ValidationError(
                 _("Scoring of %(stage)s is locked; its weights can no longer change.")
@@ -333,7 +341,7 @@ def raise_veto(assignment, criterion, reason: str, user):
             raised_by=user,
             reason=reason,
         )
-        transaction.on_commit(lambda: _notify_veto_raised(veto.pk))
+        send_on_commit(notify_veto_raised, veto.pk)
     return veto
 
 
@@ -490,6 +498,7 @@ def save_criterion(criterion: Criterion, user) -> Criterion:
     zone = criterion.zone
     require_staff_of(zone, user)
     with transaction.atomic():
+        lock_zone(zone.pk)  # a stage lock taken meanwhile is seen
         _refuse_if_zone_locked(zone)
         if criterion.pk:
             kind_before = (
@@ -523,6 +532,7 @@ def delete_criterion(criterion: Criterion, user) -> None:
     zone = criterion.zone
     require_staff_of(zone, user)
     with transaction.atomic():
+        lock_zone(zone.pk)  # a stage lock taken meanwhile is seen
         _refuse_if_zone_locked(zone)
         if _has_records(criterion):
             raise ValidationError(
@@ -636,6 +646,8 @@ def save_scoring_rules(
         rules = ScoringRules.objects.select_for_update().filter(
             campaign=campaign
         ).first() or ScoringRules(campaign=campaign)
+        # The zones' locks (as lock_zone): a stage locked meanwhile is seen below.
+        list(Zone.objects.filter(campaign=campaign).order_by("pk").select_for_update().only("pk"))
         if (
             str(rules.trim_threshold) != str(trim_threshold)
             and StageLock.objects.filter(zone__campaign=campaign).exists()
@@ -683,6 +695,8 @@ def assign_entries(zone, stage, evaluator, projects, user):
         raise ValidationError(_("The stage does not belong to the zone's campaign."))
     done, refused = [], []
     with transaction.atomic():
+        # A stage lock taken meanwhile (it holds the zone's lock) is seen below.
+        lock_zone(zone.pk)
         _refuse_if_stage_locked(zone, stage)
         for project in projects:
             if project.zone_id != zone.pk or project.status not in ENTRY_STATUSES:
@@ -709,6 +723,8 @@ def remove_assignment(assignment, user) -> None:
     project = assignment.project
     require_staff_of(project.zone, user)
     with transaction.atomic():
+        # Score saves hold the zone's lock: one submitted meanwhile is seen below.
+        lock_zone(project.zone_id)
         _refuse_if_stage_locked(project.zone, assignment.stage)
         if assignment.scores.filter(submitted=True).exists():
             raise ValidationError(

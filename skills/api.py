@@ -27,14 +27,21 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquer
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import decorators, mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from competitions.api import ERRORS as COMPETITION_ERRORS
 from competitions.api import ErrorSerializer
+from competitions.filters import IdFilter
 from competitions.models import Person
+from competitions.privacy import PersonalDataField
 from competitions.queries import user_role
 from scoring import engine
 from scoring.api import ScoringConflict
@@ -148,7 +155,7 @@ class SkillEventSerializer(serializers.ModelSerializer):
 
 
 class SkillEventFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id")
+    campaign = IdFilter(field_name="campaign_id")
 
     class Meta:
         model = SkillEvent
@@ -198,8 +205,8 @@ class HeatSerializer(serializers.ModelSerializer):
 
 
 class HeatFilter(django_filters.FilterSet):
-    event = django_filters.NumberFilter(field_name="tier__event_id")
-    tier = django_filters.NumberFilter(field_name="tier_id")
+    event = IdFilter(field_name="tier__event_id")
+    tier = IdFilter(field_name="tier_id")
 
     class Meta:
         model = Heat
@@ -255,10 +262,25 @@ class HeatMarksInputSerializer(serializers.Serializer):
     marks = HeatMarkInputSerializer(many=True)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            {"type": "array", "items": {}},
+        ]
+    }
+)
+class MarkErrorsField(serializers.JSONField):
+    """Station number → its messages; or, when the marks sent are malformed (missing, not a
+    list, an item without a station), the marks field's own errors: a list."""
+
+
 class HeatMarksErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(required=False)
-    marks = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
+    marks = MarkErrorsField(
         required=False,
         help_text=gettext_lazy("Station number → its messages."),
     )
@@ -546,12 +568,22 @@ class ContestantHeatSerializer(serializers.Serializer):
 
 class ContestantSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
+    person_phone = PersonalDataField("phone", source="person")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     heats = ContestantHeatSerializer(source="entries", many=True, read_only=True)
 
     class Meta:
         model = Contestant
-        fields = ["id", "event", "person", "person_name", "unit", "unit_name", "heats"]
+        fields = [
+            "id",
+            "event",
+            "person",
+            "person_name",
+            "person_phone",
+            "unit",
+            "unit_name",
+            "heats",
+        ]
         read_only_fields = ["unit"]
         # A second registration is refused by ``services.register`` with its own message.
         validators = []
@@ -567,7 +599,7 @@ class ContestantSerializer(serializers.ModelSerializer):
 
 
 class ContestantFilter(django_filters.FilterSet):
-    event = django_filters.NumberFilter(field_name="event_id")
+    event = IdFilter(field_name="event_id")
 
     class Meta:
         model = Contestant

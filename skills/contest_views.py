@@ -229,7 +229,7 @@ def _act(request, heat, action, success):
 def enter(request, heat_id):
     heat = _staff_heat(request, heat_id)
     ids = request.POST.getlist("contestant")
-    contestants = list(heat.tier.event.contestants.filter(pk__in=[i for i in ids if i.isdigit()]))
+    contestants = list(heat.tier.event.contestants.filter(pk__in=[i for i in ids if i.isdecimal()]))
     if not contestants:
         messages.error(request, _("Choose the contestants to enter."))
         return redirect("skills:heat", heat_id=heat.pk)
@@ -272,7 +272,8 @@ def _parse_time(raw: str):
     if not raw:
         return None
     parts = raw.split(":")
-    if len(parts) > 3 or not all(p.isdigit() for p in parts):
+    # isdecimal(), not isdigit(): int() refuses digits such as "²".
+    if len(parts) > 3 or not all(p.isdecimal() for p in parts):
         raise ValidationError(_("Enter a time as mm:ss, for example 42:30."))
     seconds = 0
     for part in parts:

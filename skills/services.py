@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -272,24 +272,38 @@ def register(event: SkillEvent, person, user) -> Contestant:
     else:
         raise PermissionDenied(_("Only units and the competition office register contestants."))
     check_registration_open(event)
+    already = ValidationError(
+        _("%(person)s is already registered for %(event)s.") % {"person": person, "event": event}
+    )
     if Contestant.objects.filter(event=event, person=person).exists():
-        raise ValidationError(
-            _("%(person)s is already registered for %(event)s.")
-            % {"person": person, "event": event}
-        )
-    return Contestant.objects.create(event=event, person=person, unit_id=person.unit_id)
+        raise already
+    try:
+        with transaction.atomic():
+            return Contestant.objects.create(event=event, person=person, unit_id=person.unit_id)
+    except IntegrityError:
+        # Registered at the same moment by another request (a form sent twice).
+        raise already from None
 
 
 def register_new_worker(event: SkillEvent, user, name: str, job_title: str = "") -> Contestant:
     """A unit liaison adds a worker of their unit by name and registers them, together or not
     at all (same rules as :func:`register`); the worker is a front-line worker of the event's
-    trade."""
+    trade. A name the unit has registered for the event already is refused, so a form sent
+    twice adds one worker."""
     if competition_queries.user_role(user) != "unit":
         raise PermissionDenied(_("A unit registers only its own people."))
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Choose a worker of your unit or give a new worker's name."))
     with transaction.atomic():
+        # The event's row lock makes the same form sent twice at once take turns, so the
+        # second finds the first's worker instead of adding a namesake.
+        SkillEvent.objects.select_for_update(of=("self",)).get(pk=event.pk)
+        if Contestant.objects.filter(event=event, unit_id=user.unit_id, person__name=name).exists():
+            raise ValidationError(
+                _("%(person)s of your unit is already registered for %(event)s.")
+                % {"person": name, "event": event}
+            )
         person = Person.objects.create(
             unit_id=user.unit_id,
             name=name,
@@ -435,6 +449,10 @@ def save_marks(heat: Heat, user, component: str, values: dict) -> int:
         return mine.count()
 
 
+# No heat lasts a day; a bigger number is a typing error (and would overflow the column).
+MAX_COMPLETION_SECONDS = 24 * 60 * 60
+
+
 def record_times(heat: Heat, user, seconds: dict) -> None:
     """Staff record completion times (seconds, or None to clear) by entry; not once locked."""
     require_event_staff(heat.tier.event, user)
@@ -446,6 +464,8 @@ def record_times(heat: Heat, user, seconds: dict) -> None:
             raise ValidationError(_("This contestant is not in this heat."))
         if value is not None and (type(value) is not int or value < 0):
             raise ValidationError(_("A completion time is a whole number of seconds."))
+        if value is not None and value > MAX_COMPLETION_SECONDS:
+            raise ValidationError(_("A completion time is at most 24 hours."))
         if entry.completion_seconds != value:
             entry.completion_seconds = value
             changed.append(entry)

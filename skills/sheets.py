@@ -421,9 +421,10 @@ def contestant_template(event, user) -> bytes:
 def _station(text: str, stations: set[str]) -> str:
     """A station as typed, or the heat's station it stands for when Excel dropped the leading
     zeros of a number (1 for 01)."""
-    if text in stations or not text.isdigit():
+    # isdecimal(), not isdigit(): int() refuses digits such as "²".
+    if text in stations or not text.isdecimal():
         return text
-    same = [s for s in stations if s.isdigit() and int(s) == int(text)]
+    same = [s for s in stations if s.isdecimal() and int(s) == int(text)]
     return same[0] if len(same) == 1 else text
 
 

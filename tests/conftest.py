@@ -96,6 +96,12 @@ def wait_for(condition, timeout=20.0):
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world's records and users (see the module docstring); callers provide the database
+    access (the ``world`` fixture, or a module-scoped fixture that shares one world)."""
     province = f.organisation("浙江省总工会", "province")
     city = f.organisation("杭州市总工会", "city", province)
     west = f.organisation("西湖区总工会", "district", city)

@@ -1,6 +1,12 @@
 "use strict";
-// Scoring set-up pages: "select all" boxes of the assignment page and the running total
-// of the weights form.
+// Scoring set-up pages: "select all" boxes of the assignment page, the running total of the
+// weights form, and a question before a form marked data-confirm is sent (deleting a
+// criterion).
+document.addEventListener("submit", (event) => {
+  const question = event.target.getAttribute?.("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
 [["select-all", 'input[name="projects"]'], ["select-all-evaluators", 'input[name="evaluators"]']].forEach(([id, selector]) => {
   document.getElementById(id)?.addEventListener("change", function () {
     document.querySelectorAll(selector).forEach((box) => { box.checked = this.checked; });

@@ -64,3 +64,29 @@ def test_queue_generation_runs_the_task_on_commit(
         honour_list = services.queue_generation(rule, world.users["city"])
     honour_list.refresh_from_db()
     assert honour_list.task_state == "done" and honour_list.entries.count() == 2
+
+
+def test_a_second_delivery_of_a_carried_out_request_keeps_the_adjustments(
+    world, ranking, honour, django_capture_on_commit_callbacks
+):
+    """The broker delivers at least once: the same request delivered again after the list
+    was generated and adjusted by hand changes nothing; a new request generates anew."""
+    from django.utils import timezone
+
+    ranking(EXAMPLE_2, vetoed={"D"})
+    rule = honour(quota=2, min_score="85")
+    requested_at = timezone.now().isoformat()
+    assert generate_honour_list.delay(rule.pk, requested_at).get() == 2
+    honour_list = HonourList.objects.get(rule=rule)
+    entry = honour_list.entries.get(project__title="A")
+    services.remove_entry(entry, world.users["city"], "upheld objection", substitute=False)
+
+    assert generate_honour_list.delay(rule.pk, requested_at).get() == 1
+    entry.refresh_from_db()
+    assert entry.removed_at is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.queue_generation(rule, world.users["city"])
+    assert sorted(
+        honour_list.entries.filter(removed_at__isnull=True).values_list("project__title", flat=True)
+    ) == ["A", "B"]
