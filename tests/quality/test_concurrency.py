@@ -65,6 +65,7 @@ from skills.models import ComponentScore, Contestant
 
 from .. import factories as f
 from ..awards.conftest import EXAMPLE_2, honour, ranking  # noqa: F401  (fixtures)
+from ..competitions.test_reports import form_data as report_data
 from ..competitions.test_uploads import PDF
 from ..competitions.test_workflow import make_declarable
 from ..skills.conftest import contest  # noqa: F401  (fixture)
@@ -243,26 +244,6 @@ def edit_data(project, **overrides):
         "plan": project.plan,
         "milestones-TOTAL_FORMS": "0",
         "milestones-INITIAL_FORMS": "0",
-        "attachments-TOTAL_FORMS": "0",
-        "attachments-INITIAL_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
-
-
-def report_data(**overrides):
-    data = {
-        "actual_percent": "38.5",
-        "workers": "120",
-        "hidden_dangers_found": "4",
-        "hidden_dangers_fixed": "3",
-        "safety_incidents": "0",
-        "quality_issues": "1",
-        "proposals": "6",
-        "proposals_benefit": "12500.50",
-        "innovations": "1",
-        "people_trained": "30",
-        "narrative": "按节点推进",
         "attachments-TOTAL_FORMS": "0",
         "attachments-INITIAL_FORMS": "0",
     }

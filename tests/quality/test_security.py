@@ -479,6 +479,7 @@ KNOWN_NOT_SECRET = {
     "insecure-test-only-key-0123456789abcdefghijklmnopqrstuvwxyz",  # pytest-env
     "build-only",  # collectstatic in the Dockerfile
     "jingsai-demo-2016",  # the published demo accounts' password
+    "load-test-Pa55word",  # the load test's accounts, in its own throw-away dataset
     "jingsai",  # compose's PostgreSQL, not published outside the compose network
     "pass",  # user:pass@ in the documentation's example URLs
     "secret",  # jingsai:secret@ in the README's example URL
