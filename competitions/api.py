@@ -204,7 +204,10 @@ class CommentSerializer(serializers.Serializer):
 class BulkDecisionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=services.DECISIONS)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    projects = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    # Ids in the id range: a bigger number overflowed SQLite in the ``pk__in`` lookup (a 500).
+    projects = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=filters.MAX_ID), min_length=1
+    )
 
 
 class RefusalSerializer(serializers.Serializer):

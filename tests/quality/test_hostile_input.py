@@ -620,3 +620,18 @@ def test_api_ids_that_are_not_numbers_are_not_found(demo, db):
         content_type="application/json",
     )
     assert response.status_code == 404
+
+
+def test_api_ids_beyond_the_id_range_are_refused(demo, db):
+    """A list of ids goes into a ``pk__in`` lookup, which has no overflow guard: SQLite
+    raised OverflowError for a number past 64 bits (found by the schemathesis run)."""
+    client = _client(demo, "city")
+    before = _snapshot()
+    response = client.post(
+        "/api/v1/projects/decide/",
+        {"action": "reject", "projects": [-(10**28), 10**30]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["projects"]) == {"0", "1"}
+    assert _snapshot() == before
